@@ -1,0 +1,1 @@
+"""The `omshub` command line: thin commands over core, wired by run.py."""

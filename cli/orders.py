@@ -1,0 +1,132 @@
+"""`omshub orders …`"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.progress import Progress
+
+from cli.context import hub
+from cli.output import console, print_json, print_table
+from core import queries
+from core.intake import IntakeResult, ingest
+from core.model import CanonicalOrder
+from core.quarantine import Rejected
+
+app = typer.Typer(help="Import, list and inspect orders.", no_args_is_help=True)
+
+PAGE_SIZE = 250
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="NDJSON (one order per line) or a JSON array of canonical orders.")],
+    channel: Annotated[str, typer.Option("--channel", "-c", help="The sales channel the orders belong to.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Import canonical orders through the same intake as the channel pulls (idempotent)."""
+    h = hub(ctx)
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} does not exist or is not a file", param_hint="FILE")
+    total = IntakeResult()
+    with Progress(console=console, transient=True, disable=json_out or not console.is_terminal) as progress:
+        task = progress.add_task(f"importing {file.name}", total=None)
+        for page in _pages(read_orders(file), PAGE_SIZE):
+            total.add(ingest(h.engine, channel, page, clock=h.clock))
+            progress.advance(task, len(page))
+    summary = {k: getattr(total, k) for k in ("created", "updated", "unchanged", "quarantined")}
+    if json_out:
+        print_json(summary)
+    else:
+        typer.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
+        if total.quarantined:
+            typer.echo(f"see `omshub quarantine list --channel {channel}` for the reasons")
+
+
+def read_orders(file: Path) -> Iterator[Any]:
+    """Orders from a JSON array or NDJSON file; a line that is not JSON becomes a rejected record."""
+    with file.open("rb") as fh:
+        head = fh.read(1024).lstrip()
+        fh.seek(0)
+        if head.startswith(b"["):
+            try:
+                items = orjson.loads(fh.read())
+            except orjson.JSONDecodeError as exc:
+                raise typer.BadParameter(f"{file} is not valid JSON: {exc}", param_hint="FILE") from None
+            yield from items
+            return
+        for number, raw in enumerate(fh, start=1):
+            if raw.strip():
+                yield _parse_line(raw, number)
+
+
+def _parse_line(raw: bytes, number: int) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        text = raw.decode("utf-8", "replace").rstrip("\n")
+        return Rejected(None, f"line {number} is not valid JSON: {exc}", {"line": number, "text": text})
+
+
+def _pages(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    page: list[Any] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status, e.g. requires_action.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    json_out: JsonOpt = False,
+) -> None:
+    """List orders, newest first."""
+    with hub(ctx).engine.connect() as conn:
+        rows = queries.list_orders(conn, channel=channel, status=status, limit=limit)
+    if json_out:
+        print_json(rows)
+    else:
+        cols = ["id", "channel", "external_id", "display_number", "status", "payment_status",
+                "fulfillment_status", "total", "placed_at"]
+        print_table(rows, cols, title="orders")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Hub id (42) or CHANNEL:EXTERNAL_ID (webshop:1001).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one order with its lines and reservations."""
+    with hub(ctx).engine.connect() as conn:
+        order = queries.get_order(conn, ref)
+    if json_out:
+        print_json(order)
+        return
+    head = {k: v for k, v in order.items() if k not in {"lines", "reservations", "raw"} and v is not None}
+    for key, value in head.items():
+        typer.echo(f"{key:>20}: {value}")
+    lines = [{**ln, "currency": order["currency"]} for ln in order["lines"]]
+    print_table(lines, ["line_key", "sku", "title", "quantity", "unit_price", "discount", "tax_total",
+                        "fulfilled_quantity", "backordered_quantity"], title="lines")
+    print_table(order["reservations"], ["line_key", "sku", "location", "quantity"], title="reservations")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a canonical order (what `orders import` accepts)."""
+    typer.echo(json.dumps(CanonicalOrder.model_json_schema(), indent=2))

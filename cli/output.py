@@ -1,0 +1,43 @@
+"""Printing results: a table for people, JSON for scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.money import format_money
+
+console = Console()
+
+
+def print_json(data: Any) -> None:
+    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str).decode())
+
+
+def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
+    if not rows:
+        console.print(f"[dim]no {title or 'rows'}[/dim]")
+        return
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col.replace("_", " "))
+    for row in rows:
+        table.add_row(*(cell(row, col) for col in columns))
+    console.print(table)
+
+
+def cell(row: Mapping[str, Any], col: str) -> str:
+    value = row.get(col)
+    if value is None:
+        return ""
+    if col in {"total", "subtotal", "unit_price", "discount", "tax_total"} and "currency" in row:
+        return format_money(value, row["currency"])
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%SZ")
+    return str(value)

@@ -1,0 +1,1 @@
+"""Typed configuration: the hub's settings, stock locations and sales channels."""

@@ -1,0 +1,1 @@
+"""Connectors to external systems (channels, 3PL/ERP, payments); one package per system."""

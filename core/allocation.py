@@ -1,0 +1,137 @@
+"""Where an order's units are reserved: pure functions over a snapshot of availability.
+
+Strategies (chosen per sales channel):
+- `priority`: serve each line from the channel's locations in priority order; a line may be split
+  across locations when the channel allows it, otherwise it goes to the first location that can
+  take the whole line.
+- `single_location`: the first location (in priority order) that can take the whole order.
+
+The result lists what to reserve where and every line that falls short; the shortage policy
+(`hold` or `backorder`) decides what the caller does with a partial result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.errors import Shortage
+
+
+class Strategy(StrEnum):
+    priority = "priority"
+    single_location = "single_location"
+
+
+class ShortagePolicy(StrEnum):
+    hold = "hold"
+    backorder = "backorder"
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    line_key: str
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    line_key: str
+    sku: str
+    location_id: int
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPolicy:
+    name: str
+    locations: tuple[int, ...]
+    strategy: Strategy = Strategy.priority
+    shortage_policy: ShortagePolicy = ShortagePolicy.hold
+    allow_split: bool = True
+
+
+@dataclass(slots=True)
+class Allocation:
+    picks: list[Pick] = field(default_factory=list)
+    shortages: list[Shortage] = field(default_factory=list)
+
+
+Stock = Mapping[tuple[str, int], int]
+"""Available units by (sku, location id)."""
+
+
+def allocate(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> Allocation:
+    if policy.strategy is Strategy.single_location:
+        return _single_location(needs, policy.locations, stock)
+    return _by_priority(needs, policy, stock)
+
+
+def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> Allocation:
+    left: dict[tuple[str, int], int] = defaultdict(int, stock)
+    result = Allocation()
+    for need in needs:
+        before = sum(max(left[need.sku, loc], 0) for loc in policy.locations)
+        picks = _fill_line(need, policy, left)
+        for pick in picks:
+            left[need.sku, pick.location_id] -= pick.quantity
+        result.picks.extend(picks)
+        got = sum(p.quantity for p in picks)
+        if got < need.quantity:
+            result.shortages.append(Shortage(need.line_key, need.sku, need.quantity, before))
+    return result
+
+
+def _fill_line(need: Need, policy: ChannelPolicy, left: Mapping[tuple[str, int], int]) -> list[Pick]:
+    if not policy.allow_split:
+        whole = [loc for loc in policy.locations if left[need.sku, loc] >= need.quantity]
+        if whole:
+            return [Pick(need.line_key, need.sku, whole[0], need.quantity)]
+        best = max(policy.locations, key=lambda loc: left[need.sku, loc], default=None)
+        if best is None or left[need.sku, best] <= 0:
+            return []
+        return [Pick(need.line_key, need.sku, best, left[need.sku, best])]
+    picks, remaining = [], need.quantity
+    for loc in policy.locations:
+        take = min(max(left[need.sku, loc], 0), remaining)
+        if take:
+            picks.append(Pick(need.line_key, need.sku, loc, take))
+            remaining -= take
+        if not remaining:
+            break
+    return picks
+
+
+def _single_location(needs: Sequence[Need], locations: Sequence[int], stock: Stock) -> Allocation:
+    """Serve the whole order from one location; if none can, serve as much as the best one can."""
+    best: Allocation | None = None
+    for loc in locations:
+        candidate = _serve_from(needs, loc, stock)
+        if not candidate.shortages:
+            return candidate
+        if best is None or _units(candidate) > _units(best):
+            best = candidate
+    if best is None:
+        return Allocation(shortages=[Shortage(n.line_key, n.sku, n.quantity, 0) for n in needs])
+    return best
+
+
+def _serve_from(needs: Sequence[Need], loc: int, stock: Stock) -> Allocation:
+    left: dict[str, int] = {}
+    result = Allocation()
+    for need in needs:
+        have = left.setdefault(need.sku, max(stock.get((need.sku, loc), 0), 0))
+        take = min(have, need.quantity)
+        left[need.sku] = have - take
+        if take:
+            result.picks.append(Pick(need.line_key, need.sku, loc, take))
+        if take < need.quantity:
+            result.shortages.append(Shortage(need.line_key, need.sku, need.quantity, have))
+    return result
+
+
+def _units(allocation: Allocation) -> int:
+    return sum(p.quantity for p in allocation.picks)

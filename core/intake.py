@@ -1,0 +1,189 @@
+"""Intake: one page of a channel's orders becomes hub state in ONE transaction.
+
+For each order: validate (a bad one is quarantined and the page goes on), then create it, apply
+a newer upstream version, or leave it alone when it is not newer. Stock is reserved or released,
+outbox events are written, and the channel's bookmark is advanced, all in the same transaction:
+the page lands whole or not at all, and ingesting it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from core import bookmarks, channels, order_store, outbox, quarantine
+from core.allocation import ChannelPolicy
+from core.bookmarks import Bookmark
+from core.clock import Clock
+from core.inventory import StockBook
+from core.order_events import order_events
+from core.order_store import StoredOrder
+from core.reservations import write_reservations
+from core.stock_plan import LineTarget, StockOutcome, settle
+from core.validation import Accepted, validate_page
+
+PageItem = Any
+"""A CanonicalOrder, or a mapping to be validated as one."""
+
+
+@dataclass(slots=True)
+class IntakeResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    order_ids: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: IntakeResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.quarantined += other.quarantined
+        self.order_ids.update(other.order_ids)
+
+
+def ingest(
+    engine: Engine,
+    channel: str,
+    page: Sequence[PageItem],
+    *,
+    clock: Clock,
+    bookmark: Bookmark | None = None,
+) -> IntakeResult:
+    """Take in one page of `channel`'s orders and its bookmark, atomically."""
+    with engine.begin() as conn:
+        return ingest_in(conn, channel, page, clock=clock, bookmark=bookmark)
+
+
+def ingest_in(
+    conn: Connection,
+    channel: str,
+    page: Sequence[PageItem],
+    *,
+    clock: Clock,
+    bookmark: Bookmark | None = None,
+) -> IntakeResult:
+    """`ingest` inside a transaction the caller owns (and may roll back, as a dry run does)."""
+    now = clock.now()
+    policy = channels.policy(conn, channel)
+    accepted, rejected = validate_page(page)
+    _lock_channel(conn, channel)
+    known = order_store.find_known(conn, channel, accepted)
+    result = IntakeResult(quarantined=len(rejected))
+    new = [a for ext, a in accepted.items() if ext not in known]
+    newer = {
+        known[ext].id: a
+        for ext, a in accepted.items()
+        if ext in known and a.order.is_newer_than(known[ext].upstream_version, known[ext].upstream_updated_at)
+    }
+    result.unchanged = len(accepted) - len(new) - len(newer)
+    result.order_ids = {ext: k.id for ext, k in known.items()}
+    stored = order_store.load_stored(conn, list(newer))
+    book = StockBook(conn, _skus(accepted.values(), stored.values()), now)
+    events: list[outbox.Event] = []
+    result.order_ids.update(_create(conn, book, policy, new, now, events))
+    _apply(conn, book, policy, newer, stored, now, events)
+    result.created, result.updated = len(new), len(newer)
+    book.flush()
+    outbox.append(conn, events, now)
+    quarantine.put(conn, channel, rejected, now)
+    quarantine.resolve(conn, channel, accepted, now)
+    if bookmark is not None:
+        bookmarks.save(conn, channel, bookmark, now)
+    return result
+
+
+def _create(
+    conn: Connection,
+    book: StockBook,
+    policy: ChannelPolicy,
+    new: list[Accepted],
+    now: datetime,
+    events: list[outbox.Event],
+) -> dict[str, int]:
+    if not new:
+        return {}
+    outcomes = [settle(book, policy, f"order:{a.order.external_id}", {}, _targets(a, None)) for a in new]
+    rows = [
+        order_store.order_row(a.order, a.totals, channel=policy.name, hold_reason=_hold_reason(o))
+        for a, o in zip(new, outcomes, strict=True)
+    ]
+    ids = order_store.insert_orders(conn, rows, now)
+    lines, held = [], {}
+    for oid, a, o, row in zip(ids, new, outcomes, rows, strict=True):
+        lines += order_store.line_rows(oid, a.priced, o.lines)
+        held[oid] = o
+        events += order_events(oid, row, None, o)
+    if lines:
+        conn.execute(order_store.order_lines.insert(), lines)
+    write_reservations(conn, book, {oid: {} for oid in ids}, held, now)
+    return {a.order.external_id: oid for a, oid in zip(new, ids, strict=True)}
+
+
+def _apply(
+    conn: Connection,
+    book: StockBook,
+    policy: ChannelPolicy,
+    newer: Mapping[int, Accepted],
+    stored: Mapping[int, StoredOrder],
+    now: datetime,
+    events: list[outbox.Event],
+) -> None:
+    if not newer:
+        return
+    rows, lines, outcomes = [], [], {}
+    for oid, a in newer.items():
+        before = stored[oid]
+        outcome = settle(book, policy, f"order:{a.order.external_id}", before.holdings, _targets(a, before))
+        row = order_store.order_row(a.order, a.totals, channel=policy.name, hold_reason=_hold_reason(outcome))
+        rows.append({**row, "id": oid})
+        lines += order_store.line_rows(oid, a.priced, outcome.lines)
+        outcomes[oid] = outcome
+        events += order_events(oid, row, before, outcome)
+    order_store.update_orders(conn, rows, now)
+    order_store.replace_lines(conn, stored, lines)
+    write_reservations(conn, book, {oid: s.reserved for oid, s in stored.items()}, outcomes, now)
+
+
+def _targets(accepted: Accepted, before: StoredOrder | None) -> list[LineTarget]:
+    order = accepted.order
+    holds_stock = order.status.value not in ("canceled", "draft")
+    old_lines = before.lines if before else {}
+    targets = []
+    for line in order.lines:
+        old = old_lines.get(line.key)
+        newly = 0
+        if old is not None and old["sku"] == line.sku:
+            newly = max(line.fulfilled_quantity - old["fulfilled_quantity"], 0)
+        open_qty = line.open_quantity if holds_stock else 0
+        targets.append(LineTarget(line.key, line.sku, open_qty, newly))
+    keys = {line.key for line in order.lines}
+    targets += [LineTarget(key, old["sku"], 0) for key, old in old_lines.items() if key not in keys]
+    return targets
+
+
+def _hold_reason(outcome: StockOutcome) -> str | None:
+    if not outcome.held:
+        return None
+    return "insufficient stock: " + "; ".join(s.describe() for s in outcome.shortages)
+
+
+def _skus(accepted: Any, stored: Any) -> set[str]:
+    skus = {ln.sku for a in accepted for ln in a.order.lines if ln.sku is not None}
+    for s in stored:
+        skus.update(h.sku for h in s.holdings.values() if h.sku is not None)
+        skus.update(sku for _key, sku, _loc in s.reserved)
+    return skus
+
+
+def _lock_channel(conn: Connection, channel: str) -> None:
+    """Serialise intake per channel on PostgreSQL (SQLite already has one writer at a time)."""
+    if conn.dialect.name == "postgresql":
+        key = zlib.crc32(f"omshub.intake:{channel}".encode())
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+

@@ -1,0 +1,117 @@
+"""Stock levels and the movement ledger. The only code that changes levels.
+
+`StockBook` holds the levels of the SKUs a unit of work touches, locked for its transaction
+(SQLite: the writer lock taken by BEGIN IMMEDIATE; PostgreSQL: row locks taken in one statement in
+(item, location) order, so two transactions cannot deadlock). Changes are made in memory and
+written at the end with one UPDATE per level and one ledger row per change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from core.store.schema import inventory_items, inventory_levels, stock_movements
+
+STOCKED = "stocked"
+RESERVED = "reserved"
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    item_id: int
+    location_id: int
+    field: str
+    delta: int
+    reason: str
+    reference: str
+
+
+class StockBook:
+    def __init__(self, conn: Connection, skus: Iterable[str], now: datetime) -> None:
+        self._conn = conn
+        self._now = now
+        self.item_ids: dict[str, int] = {}
+        self._available: dict[tuple[str, int], int] = {}
+        self._moves: list[Movement] = []
+        self._load(sorted(set(skus)))
+
+    def _load(self, skus: list[str]) -> None:
+        if not skus:
+            return
+        items = select(inventory_items.c.sku, inventory_items.c.id).where(inventory_items.c.sku.in_(skus))
+        self.item_ids = {sku: item_id for sku, item_id in self._conn.execute(items)}
+        sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
+        lv = inventory_levels.c
+        levels = (
+            select(lv.item_id, lv.location_id, lv.stocked, lv.reserved)
+            .where(lv.item_id.in_(list(sku_of)))
+            .order_by(lv.item_id, lv.location_id)
+        )
+        if self._conn.dialect.name == "postgresql":
+            levels = levels.with_for_update()
+        for item_id, location_id, stocked, reserved in self._conn.execute(levels):
+            self._available[sku_of[item_id], location_id] = stocked - reserved
+
+    @property
+    def available(self) -> Mapping[tuple[str, int], int]:
+        """Available units (stocked − reserved) by (sku, location id), as changed so far."""
+        return self._available
+
+    def reserve(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
+        self._available[sku, location_id] -= quantity
+        self._move(sku, location_id, RESERVED, quantity, "order.reserved", reference)
+
+    def release(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
+        self._available[sku, location_id] = self._available.get((sku, location_id), 0) + quantity
+        self._move(sku, location_id, RESERVED, -quantity, "order.released", reference)
+
+    def consume(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
+        """Reserved units left the building: both stocked and reserved go down."""
+        self._move(sku, location_id, RESERVED, -quantity, "order.fulfilled", reference)
+        self._move(sku, location_id, STOCKED, -quantity, "order.fulfilled", reference)
+
+    def _move(self, sku: str, location_id: int, field: str, delta: int, reason: str, reference: str) -> None:
+        self._moves.append(Movement(self.item_ids[sku], location_id, field, delta, reason, reference))
+
+    def flush(self) -> None:
+        """Write the level changes and their ledger rows."""
+        write_movements(self._conn, self._moves, self._now)
+        self._moves = []
+
+
+def write_movements(conn: Connection, moves: list[Movement], now: datetime) -> None:
+    if not moves:
+        return
+    totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for m in moves:
+        totals[m.item_id, m.location_id][0 if m.field == STOCKED else 1] += m.delta
+    lv = inventory_levels.c
+    conn.execute(
+        update(inventory_levels)
+        .where(lv.item_id == bindparam("k_item"), lv.location_id == bindparam("k_location"))
+        .values(stocked=lv.stocked + bindparam("d_stocked"), reserved=lv.reserved + bindparam("d_reserved")),
+        [
+            {"k_item": item, "k_location": loc, "d_stocked": d[0], "d_reserved": d[1]}
+            for (item, loc), d in sorted(totals.items())
+        ],
+    )
+    conn.execute(
+        stock_movements.insert(),
+        [
+            {
+                "item_id": m.item_id,
+                "location_id": m.location_id,
+                "field": m.field,
+                "delta": m.delta,
+                "reason": m.reason,
+                "reference": m.reference,
+                "created_at": now,
+            }
+            for m in moves
+        ],
+    )

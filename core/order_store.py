@@ -1,0 +1,192 @@
+"""Reading and writing order rows for intake (set-based: a handful of statements per page)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from core.model import CanonicalOrder, OrderStatus
+from core.stock_plan import LineStock
+from core.store.schema import bindings, inventory_items, order_lines, orders, reservations
+from core.totals import PricedLine, Totals
+
+ORDER_KIND = "order"
+_UNTRACKED = {"id", "raw", "created_at", "updated_at", "upstream_updated_at", "upstream_version"}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownOrder:
+    id: int
+    upstream_version: int | None
+    upstream_updated_at: datetime
+
+
+@dataclass(slots=True)
+class StoredOrder:
+    row: dict[str, Any]
+    lines: dict[str, dict[str, Any]]
+    holdings: dict[str, LineStock]
+    reserved: dict[tuple[str, str, int], int]
+    """Current reservation quantity by (line key, sku, location id)."""
+
+
+def find_known(conn: Connection, channel: str, external_ids: Iterable[str]) -> dict[str, KnownOrder]:
+    wanted = list(external_ids)
+    if not wanted:
+        return {}
+    query = (
+        select(bindings.c.external_id, orders.c.id, orders.c.upstream_version, orders.c.upstream_updated_at)
+        .join(orders, orders.c.id == bindings.c.internal_id)
+        .where(bindings.c.system == channel, bindings.c.kind == ORDER_KIND, bindings.c.external_id.in_(wanted))
+    )
+    return {ext: KnownOrder(oid, version, changed) for ext, oid, version, changed in conn.execute(query)}
+
+
+def load_stored(conn: Connection, order_ids: Sequence[int]) -> dict[int, StoredOrder]:
+    """The current rows, lines and stock holdings of the given orders."""
+    if not order_ids:
+        return {}
+    cols = [c for c in orders.c if c.name != "raw"]
+    stored = {
+        r["id"]: StoredOrder(dict(r), {}, {}, {})
+        for r in conn.execute(select(*cols).where(orders.c.id.in_(order_ids))).mappings()
+    }
+    for line in conn.execute(select(order_lines).where(order_lines.c.order_id.in_(order_ids))).mappings():
+        entry = stored[line["order_id"]]
+        entry.lines[line["line_key"]] = dict(line)
+        entry.holdings[line["line_key"]] = LineStock(line["sku"], {}, line["backordered_quantity"])
+    held = (
+        select(reservations.c.order_id, reservations.c.line_key, inventory_items.c.sku,
+               reservations.c.location_id, reservations.c.quantity)
+        .join(inventory_items, inventory_items.c.id == reservations.c.item_id)
+        .where(reservations.c.order_id.in_(order_ids), reservations.c.quantity > 0)
+    )
+    for order_id, key, sku, loc, qty in conn.execute(held):
+        entry = stored[order_id]
+        entry.reserved[key, sku, loc] = qty
+        holding = entry.holdings.get(key)
+        if holding is not None and holding.sku == sku:
+            holding.reserved[loc] = qty
+    return stored
+
+
+def order_row(order: CanonicalOrder, totals: Totals, *, channel: str, hold_reason: str | None) -> dict[str, Any]:
+    customer = order.customer
+    status = order.status
+    if hold_reason and status is OrderStatus.pending:
+        status = OrderStatus.requires_action
+    return {
+        "channel": channel,
+        "external_id": order.external_id,
+        "display_number": order.display_number,
+        "status": status.value,
+        "payment_status": order.payment_status.value,
+        "fulfillment_status": order.fulfillment_status.value,
+        "currency": order.currency,
+        "placed_at": order.placed_at,
+        "upstream_updated_at": order.changed_at,
+        "upstream_version": order.upstream_version,
+        "customer_email": customer.email if customer else None,
+        "customer_name": customer.name if customer else None,
+        "customer_phone": customer.phone if customer else None,
+        "shipping_address": _dump(order.shipping_address),
+        "billing_address": _dump(order.billing_address),
+        "notes": order.notes,
+        "taxes_included": order.taxes_included,
+        "subtotal": totals.subtotal,
+        "discount_total": totals.discount_total,
+        "shipping_total": totals.shipping_total,
+        "shipping_tax": order.shipping_tax,
+        "tax_total": totals.tax_total,
+        "total": totals.total,
+        "hold_reason": hold_reason,
+        "raw": order.raw,
+    }
+
+
+def _dump(model: Any) -> dict[str, Any] | None:
+    return None if model is None else model.model_dump(exclude_none=True)
+
+
+def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str, LineStock]) -> list[dict[str, Any]]:
+    rows = []
+    for position, p in enumerate(priced):
+        ln = p.line
+        rows.append({
+            "order_id": order_id,
+            "line_key": ln.key,
+            "position": position,
+            "sku": ln.sku,
+            "title": ln.title,
+            "quantity": ln.quantity,
+            "unit_price": ln.unit_price,
+            "discount": ln.discount,
+            "order_discount_share": p.order_discount_share,
+            "tax_total": p.tax_total,
+            "tax_lines": [t.model_dump(exclude_none=True) for t in ln.tax_lines],
+            "fulfilled_quantity": ln.fulfilled_quantity,
+            "shipped_quantity": ln.shipped_quantity,
+            "returned_quantity": ln.returned_quantity,
+            "canceled_quantity": ln.canceled_quantity,
+            "backordered_quantity": holdings[ln.key].backordered if ln.key in holdings else 0,
+        })
+    return rows
+
+
+def insert_orders(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Insert new orders and bind their external ids; returns hub ids in the order of `rows`."""
+    for row in rows:
+        row["created_at"] = row["updated_at"] = now
+    stmt = orders.insert().returning(orders.c.id, sort_by_parameter_order=True)
+    ids = list(conn.execute(stmt, rows).scalars())
+    conn.execute(
+        bindings.insert(),
+        [
+            {"system": row["channel"], "kind": ORDER_KIND, "external_id": row["external_id"], "internal_id": oid}
+            for row, oid in zip(rows, ids, strict=True)
+        ],
+    )
+    return ids
+
+
+def update_orders(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c not in {"channel", "external_id", "id"}]
+    stmt = (
+        update(orders)
+        .where(orders.c.id == bindparam("k_id"))
+        .values({c: bindparam(c) for c in columns} | {"updated_at": bindparam("k_now")})
+    )
+    conn.execute(stmt, [{**{c: r[c] for c in columns}, "k_id": r["id"], "k_now": now} for r in rows])
+
+
+def replace_lines(conn: Connection, stored: Mapping[int, StoredOrder], rows: Sequence[dict[str, Any]]) -> None:
+    """Update lines that still exist, insert new ones, delete removed ones."""
+    seen: dict[int, set[str]] = defaultdict(set)
+    changed, added = [], []
+    for row in rows:
+        seen[row["order_id"]].add(row["line_key"])
+        old = stored[row["order_id"]].lines.get(row["line_key"])
+        if old is None:
+            added.append(row)
+        elif any(old[k] != v for k, v in row.items()):
+            changed.append({**row, "k_id": old["id"]})
+    gone = [old["id"] for oid, s in stored.items() for key, old in s.lines.items() if key not in seen[oid]]
+    if changed:
+        columns = [c for c in changed[0] if c not in {"k_id", "order_id", "line_key"}]
+        stmt = update(order_lines).where(order_lines.c.id == bindparam("k_id"))
+        conn.execute(stmt.values({c: bindparam(c) for c in columns}), changed)
+    if added:
+        conn.execute(order_lines.insert(), added)
+    if gone:
+        conn.execute(delete(order_lines).where(order_lines.c.id.in_(gone)))
+
+
+def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    return sorted(k for k, v in new.items() if k not in _UNTRACKED and k in old and old[k] != v)

@@ -1,0 +1,144 @@
+"""Bring one order's stock holdings in line with what its lines need now.
+
+Used for new orders (nothing held yet) and for changed ones (edited quantities, removed lines,
+cancellations, units fulfilled by the channel). Units fulfilled since the last version consume
+their reservation; surplus holdings are cut (backorders first, then reservations from the least
+preferred location); shortfalls are allocated, and the channel's shortage policy decides whether a
+partial result is kept (`backorder`) or nothing new is reserved and the order is held (`hold`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from core.allocation import ChannelPolicy, Need, Pick, ShortagePolicy, allocate
+from core.errors import Shortage
+from core.inventory import StockBook
+
+
+@dataclass(slots=True)
+class LineStock:
+    """What one order line holds: reserved units by location, and units on backorder."""
+
+    sku: str | None
+    reserved: dict[int, int] = field(default_factory=dict)
+    backordered: int = 0
+
+    @property
+    def held(self) -> int:
+        return sum(self.reserved.values()) + self.backordered
+
+
+@dataclass(frozen=True, slots=True)
+class LineTarget:
+    key: str
+    sku: str | None
+    open_quantity: int
+    newly_fulfilled: int = 0
+
+
+@dataclass(slots=True)
+class StockOutcome:
+    lines: dict[str, LineStock] = field(default_factory=dict)
+    reserved: list[Pick] = field(default_factory=list)
+    released: list[Pick] = field(default_factory=list)
+    consumed: list[Pick] = field(default_factory=list)
+    backordered: list[Need] = field(default_factory=list)
+    shortages: list[Shortage] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        """True when shortages left the order on hold (nothing new reserved)."""
+        return bool(self.shortages) and not self.backordered
+
+
+def settle(
+    book: StockBook,
+    policy: ChannelPolicy,
+    reference: str,
+    current: Mapping[str, LineStock],
+    targets: Sequence[LineTarget],
+) -> StockOutcome:
+    out = StockOutcome()
+    order_of = {loc: i for i, loc in enumerate(policy.locations)}
+    needs = []
+    for target in targets:
+        line = _start(book, out, reference, current.get(target.key), target)
+        _consume(book, out, reference, line, target, order_of)
+        _trim(book, out, reference, line, target, order_of)
+        if target.sku is not None and target.open_quantity > line.held:
+            needs.append(Need(target.key, target.sku, target.open_quantity - line.held))
+        out.lines[target.key] = line
+    if needs:
+        _allocate(book, policy, out, reference, needs)
+    return out
+
+
+def _start(
+    book: StockBook, out: StockOutcome, reference: str, line: LineStock | None, target: LineTarget
+) -> LineStock:
+    """The line's holdings; a line whose SKU changed gives back everything held for the old SKU."""
+    if line is None:
+        return LineStock(target.sku)
+    if line.sku != target.sku:
+        for loc, qty in line.reserved.items():
+            _release(book, out, reference, target.key, line.sku, loc, qty)
+        return LineStock(target.sku)
+    return LineStock(line.sku, dict(line.reserved), line.backordered)
+
+
+def _consume(
+    book: StockBook, out: StockOutcome, reference: str, line: LineStock, target: LineTarget, order_of: dict[int, int]
+) -> None:
+    left = target.newly_fulfilled
+    for loc in sorted(line.reserved, key=lambda loc: order_of.get(loc, len(order_of))):
+        take = min(left, line.reserved[loc])
+        if take and line.sku is not None:
+            book.consume(line.sku, loc, take, reference)
+            out.consumed.append(Pick(target.key, line.sku, loc, take))
+            line.reserved[loc] -= take
+            left -= take
+    line.backordered -= min(left, line.backordered)
+
+
+def _trim(
+    book: StockBook, out: StockOutcome, reference: str, line: LineStock, target: LineTarget, order_of: dict[int, int]
+) -> None:
+    surplus = line.held - max(target.open_quantity, 0)
+    cut = min(surplus, line.backordered) if surplus > 0 else 0
+    line.backordered -= cut
+    surplus -= cut
+    for loc in sorted(line.reserved, key=lambda loc: -order_of.get(loc, len(order_of))):
+        take = min(surplus, line.reserved[loc])
+        if take > 0 and line.sku is not None:
+            _release(book, out, reference, target.key, line.sku, loc, take)
+            line.reserved[loc] -= take
+            surplus -= take
+
+
+def _release(
+    book: StockBook, out: StockOutcome, reference: str, key: str, sku: str | None, loc: int, qty: int
+) -> None:
+    if qty and sku is not None:
+        book.release(sku, loc, qty, reference)
+        out.released.append(Pick(key, sku, loc, qty))
+
+
+def _allocate(
+    book: StockBook, policy: ChannelPolicy, out: StockOutcome, reference: str, needs: list[Need]
+) -> None:
+    result = allocate(needs, policy, book.available)
+    out.shortages = result.shortages
+    if result.shortages and policy.shortage_policy is ShortagePolicy.hold:
+        return
+    for pick in result.picks:
+        book.reserve(pick.sku, pick.location_id, pick.quantity, reference)
+        line = out.lines[pick.line_key]
+        line.reserved[pick.location_id] = line.reserved.get(pick.location_id, 0) + pick.quantity
+        out.reserved.append(pick)
+    for need in needs:
+        got = sum(p.quantity for p in result.picks if p.line_key == need.line_key)
+        if got < need.quantity:
+            out.lines[need.line_key].backordered += need.quantity - got
+            out.backordered.append(Need(need.line_key, need.sku, need.quantity - got))

@@ -1,0 +1,219 @@
+"""Tables. Changes here need an Alembic revision in core/store/migrations/versions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from core.store.types import Id, Json, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Money = BigInteger
+
+stock_locations = Table(
+    "stock_locations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(100), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+)
+
+sales_channels = Table(
+    "sales_channels",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("allocation_strategy", String(32), nullable=False),
+    Column("shortage_policy", String(32), nullable=False),
+    Column("allow_split", Boolean, nullable=False),
+)
+
+channel_locations = Table(
+    "channel_locations",
+    metadata,
+    Column("channel", String(100), ForeignKey("sales_channels.name", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", Id, ForeignKey("stock_locations.id"), primary_key=True),
+    Column("priority", Integer, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", String(100), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    Column("display_number", String(100)),
+    Column("status", String(32), nullable=False),
+    Column("payment_status", String(32), nullable=False),
+    Column("fulfillment_status", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("upstream_updated_at", UTCDateTime, nullable=False),
+    Column("upstream_version", BigInteger),
+    Column("customer_email", String(320)),
+    Column("customer_name", String(255)),
+    Column("customer_phone", String(64)),
+    Column("shipping_address", Json),
+    Column("billing_address", Json),
+    Column("notes", Text),
+    Column("taxes_included", Boolean, nullable=False),
+    Column("subtotal", Money, nullable=False),
+    Column("discount_total", Money, nullable=False),
+    Column("shipping_total", Money, nullable=False),
+    Column("shipping_tax", Money, nullable=False),
+    Column("tax_total", Money, nullable=False),
+    Column("total", Money, nullable=False),
+    Column("hold_reason", Text),
+    Column("raw", Json),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "external_id"),
+    Index("ix_orders_channel_status", "channel", "status"),
+    Index("ix_orders_updated_at", "updated_at"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("line_key", String(255), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sku", String(255)),
+    Column("title", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Money, nullable=False),
+    Column("discount", Money, nullable=False),
+    Column("order_discount_share", Money, nullable=False),
+    Column("tax_total", Money, nullable=False),
+    Column("tax_lines", Json, nullable=False),
+    Column("fulfilled_quantity", Integer, nullable=False),
+    Column("shipped_quantity", Integer, nullable=False),
+    Column("returned_quantity", Integer, nullable=False),
+    Column("canceled_quantity", Integer, nullable=False),
+    Column("backordered_quantity", Integer, nullable=False),
+    UniqueConstraint("order_id", "line_key"),
+)
+
+inventory_items = Table(
+    "inventory_items",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sku", String(255), nullable=False, unique=True),
+)
+
+inventory_levels = Table(
+    "inventory_levels",
+    metadata,
+    Column("item_id", Id, ForeignKey("inventory_items.id"), primary_key=True),
+    Column("location_id", Id, ForeignKey("stock_locations.id"), primary_key=True),
+    Column("stocked", BigInteger, nullable=False),
+    Column("reserved", BigInteger, nullable=False),
+    Column("incoming", BigInteger, nullable=False),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("line_key", String(255), nullable=False),
+    Column("item_id", Id, ForeignKey("inventory_items.id"), nullable=False),
+    Column("location_id", Id, ForeignKey("stock_locations.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("order_id", "line_key", "item_id", "location_id"),
+    CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("item_id", Id, ForeignKey("inventory_items.id"), nullable=False),
+    Column("location_id", Id, ForeignKey("stock_locations.id"), nullable=False),
+    Column("field", String(16), nullable=False),
+    Column("delta", BigInteger, nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("reference", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_stock_movements_item_location", "item_id", "location_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("topic", String(100), nullable=False),
+    Column("aggregate_type", String(50), nullable=False),
+    Column("aggregate_id", String(255), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_outbox_status_available_at", "status", "available_at"),
+)
+
+bindings = Table(
+    "bindings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("system", String(100), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    Column("internal_id", BigInteger, nullable=False),
+    UniqueConstraint("system", "kind", "external_id"),
+    UniqueConstraint("system", "kind", "internal_id"),
+)
+
+bookmarks = Table(
+    "bookmarks",
+    metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", String(100), nullable=False),
+    Column("fingerprint", String(255), nullable=False),
+    Column("external_id", String(255)),
+    Column("reason", Text, nullable=False),
+    Column("payload", Json),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("times_seen", Integer, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    UniqueConstraint("channel", "fingerprint"),
+)

@@ -1,0 +1,67 @@
+"""Order arithmetic: order-level discount spread over lines, and totals reconciliation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.model import CanonicalOrder, OrderLine
+from core.money import format_money, spread
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    line: OrderLine
+    order_discount_share: int
+    tax_total: int
+
+    @property
+    def subtotal(self) -> int:
+        return self.line.quantity * self.line.unit_price
+
+    @property
+    def discount_total(self) -> int:
+        return self.line.discount + self.order_discount_share
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    subtotal: int
+    discount_total: int
+    shipping_total: int
+    tax_total: int
+    total: int
+
+
+def price_lines(order: CanonicalOrder) -> list[PricedLine]:
+    """Spread the order-level discount over lines by their net amount, to the minor unit."""
+    nets = [ln.quantity * ln.unit_price - ln.discount for ln in order.lines]
+    shares = spread(order.order_discount, nets)
+    return [
+        PricedLine(line=ln, order_discount_share=share, tax_total=sum(t.amount for t in ln.tax_lines))
+        for ln, share in zip(order.lines, shares, strict=True)
+    ]
+
+
+def compute_totals(order: CanonicalOrder, lines: list[PricedLine]) -> Totals:
+    subtotal = sum(p.subtotal for p in lines)
+    discount = sum(p.discount_total for p in lines)
+    tax = sum(p.tax_total for p in lines) + order.shipping_tax
+    total = subtotal - discount + order.shipping_total + (0 if order.taxes_included else tax)
+    return Totals(subtotal, discount, order.shipping_total, tax, total)
+
+
+def mismatches(order: CanonicalOrder, computed: Totals) -> list[str]:
+    """Each channel-stated total that differs from the computed one, with the difference named."""
+    stated = order.totals
+    if stated is None:
+        return []
+    problems = []
+    for name in ("subtotal", "discount_total", "shipping_total", "tax_total", "total"):
+        claimed = getattr(stated, name)
+        ours = getattr(computed, name)
+        if claimed is not None and claimed != ours:
+            problems.append(
+                f"{name}: channel says {format_money(claimed, order.currency)}, lines give "
+                f"{format_money(ours, order.currency)} (difference {format_money(claimed - ours, order.currency)})"
+            )
+    return problems

@@ -1,0 +1,1 @@
+"""Jobs (pull orders, push inventory, dispatch, reconcile), their schedule and runner."""

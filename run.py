@@ -1,0 +1,75 @@
+"""omshub — composition root and command-line entry.
+
+Reads the configuration, builds the engine and clock, and hands them to the commands.
+Nothing else happens here; `python run.py …` and `omshub …` are the same program.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from cli import db, inventory, orders, quarantine
+from cli.context import Hub
+from config import logging as log_setup
+from config import settings
+from core.clock import SystemClock
+from core.errors import OmshubError
+from core.store.engine import make_engine
+
+app = typer.Typer(
+    name="omshub",
+    help="Order-management integration hub: orders, stock and money across every sales channel.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(orders.app, name="orders")
+app.add_typer(inventory.app, name="inventory")
+app.add_typer(quarantine.app, name="quarantine")
+
+
+def build_hub(config_file: str | None) -> Hub:
+    config = settings.load(settings.config_path(config_file))
+    log_setup.configure(config.hub.log_format)
+    return Hub(config=config, engine=make_engine(config.hub.database_url), clock=SystemClock())
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="Configuration file (default: $OMSHUB_CONFIG or ./omshub.toml)."),
+    ] = None,
+) -> None:
+    ctx.obj = cache(lambda: build_hub(config))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; errors become one line on stderr and a non-zero exit code."""
+    try:
+        app(args=argv, prog_name="omshub")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except OmshubError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except DBAPIError as exc:
+        typer.echo(f"error: database: {exc.orig}; a new or older database needs `omshub db upgrade`", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def main_entry() -> None:
+    """Console-script entry point (`omshub`)."""
+    sys.exit(main())
