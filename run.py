@@ -17,6 +17,7 @@ from cli import db, inventory, orders, quarantine
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
+from config.runtime import tune_gc
 from core.clock import SystemClock
 from core.errors import OmshubError
 from core.store.engine import make_engine
@@ -53,6 +54,7 @@ def _root(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors become one line on stderr and a non-zero exit code."""
+    tune_gc()
     try:
         app(args=argv, prog_name="omshub")
     except SystemExit as exc:

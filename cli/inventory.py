@@ -62,7 +62,9 @@ def adjust(
     ctx: typer.Context,
     sku: Sku,
     location: Location,
-    delta: Annotated[int, typer.Argument(help="Units to add; negative to remove (write -- before it: adjust SKU LOC -- -2).")],
+    delta: Annotated[
+        int, typer.Argument(help="Units to add; negative to remove (write -- before it: adjust SKU LOC -- -2).")
+    ],
     json_out: JsonOpt = False,
 ) -> None:
     """Add or remove stocked units of a SKU at a location; the change is recorded in the ledger."""
@@ -130,7 +132,11 @@ def _report(change: stock_admin.LevelChange, json_out: bool) -> None:
     if json_out:
         print_json({**asdict(change), "oversold": change.oversold})
         return
-    typer.echo(f"{change.sku} @ {change.location}: stocked {change.stocked_before} → {change.stocked_after}"
-               f" (reserved {change.reserved})")
+    typer.echo(
+        f"{change.sku} @ {change.location}: stocked {change.stocked_before} → {change.stocked_after}"
+        f" (reserved {change.reserved})"
+    )
     if change.oversold:
-        typer.echo(f"warning: {change.oversold} unit(s) are reserved beyond stock; those orders cannot all ship", err=True)
+        typer.echo(
+            f"warning: {change.oversold} unit(s) are reserved beyond stock; those orders cannot all ship", err=True
+        )

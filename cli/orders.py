@@ -100,8 +100,17 @@ def list_(
     if json_out:
         print_json(rows)
     else:
-        cols = ["id", "channel", "external_id", "display_number", "status", "payment_status",
-                "fulfillment_status", "total", "placed_at"]
+        cols = [
+            "id",
+            "channel",
+            "external_id",
+            "display_number",
+            "status",
+            "payment_status",
+            "fulfillment_status",
+            "total",
+            "placed_at",
+        ]
         print_table(rows, cols, title="orders")
 
 
@@ -121,8 +130,21 @@ def show(
     for key, value in head.items():
         typer.echo(f"{key:>20}: {value}")
     lines = [{**ln, "currency": order["currency"]} for ln in order["lines"]]
-    print_table(lines, ["line_key", "sku", "title", "quantity", "unit_price", "discount", "tax_total",
-                        "fulfilled_quantity", "backordered_quantity"], title="lines")
+    print_table(
+        lines,
+        [
+            "line_key",
+            "sku",
+            "title",
+            "quantity",
+            "unit_price",
+            "discount",
+            "tax_total",
+            "fulfilled_quantity",
+            "backordered_quantity",
+        ],
+        title="lines",
+    )
     print_table(order["reservations"], ["line_key", "sku", "location", "quantity"], title="reservations")
 
 

@@ -18,7 +18,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 def list_(
     ctx: typer.Context,
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
-    resolved: Annotated[bool, typer.Option("--resolved", help="Also list entries a later valid version resolved.")] = False,
+    resolved: Annotated[
+        bool, typer.Option("--resolved", help="Also list entries a later valid version resolved.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """List quarantined records (open ones unless --resolved)."""

@@ -12,7 +12,6 @@ The result lists what to reserve where and every line that falls short; the shor
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -71,18 +70,30 @@ def allocate(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> Allo
 
 
 def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> Allocation:
-    left: dict[tuple[str, int], int] = defaultdict(int, stock)
+    left = _Remaining(stock)
     result = Allocation()
     for need in needs:
-        before = sum(max(left[need.sku, loc], 0) for loc in policy.locations)
         picks = _fill_line(need, policy, left)
+        got = sum(p.quantity for p in picks)
+        if got < need.quantity:
+            usable = [max(left[need.sku, loc], 0) for loc in policy.locations]
+            before = sum(usable) if policy.allow_split else max(usable, default=0)
+            result.shortages.append(Shortage(need.line_key, need.sku, need.quantity, before))
         for pick in picks:
             left[need.sku, pick.location_id] -= pick.quantity
         result.picks.extend(picks)
-        got = sum(p.quantity for p in picks)
-        if got < need.quantity:
-            result.shortages.append(Shortage(need.line_key, need.sku, need.quantity, before))
     return result
+
+
+class _Remaining(dict[tuple[str, int], int]):
+    """What is left of `stock` as this order takes units; reads fall through, `stock` is not copied."""
+
+    def __init__(self, stock: Stock) -> None:
+        super().__init__()
+        self._stock = stock
+
+    def __missing__(self, key: tuple[str, int]) -> int:
+        return self._stock.get(key, 0)
 
 
 def _fill_line(need: Need, policy: ChannelPolicy, left: Mapping[tuple[str, int], int]) -> list[Pick]:

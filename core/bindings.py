@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
 
+from core.store.bulk import insert_rows
 from core.store.schema import bindings
 
 
@@ -16,7 +17,7 @@ def bind_many(conn: Connection, system: str, kind: str, pairs: Mapping[str, int]
             {"system": system, "kind": kind, "external_id": ext, "internal_id": internal}
             for ext, internal in pairs.items()
         ]
-        conn.execute(bindings.insert(), rows)
+        insert_rows(conn, bindings, rows)
 
 
 def internal_ids(conn: Connection, system: str, kind: str, external_ids: Iterable[str]) -> dict[str, int]:

@@ -63,7 +63,9 @@ def location_codes(conn: Connection) -> Mapping[int, str]:
 def policy(conn: Connection, channel: str) -> ChannelPolicy:
     row = conn.execute(select(sales_channels).where(sales_channels.c.name == channel)).one_or_none()
     if row is None:
-        raise FatalError(f"channel {channel!r} is not configured; add a [channels.{channel}] section to the config file")
+        raise FatalError(
+            f"channel {channel!r} is not configured; add a [channels.{channel}] section to the config file"
+        )
     locs = conn.execute(
         select(channel_locations.c.location_id)
         .where(channel_locations.c.channel == channel)

@@ -25,6 +25,8 @@ from core.order_events import order_events
 from core.order_store import StoredOrder
 from core.reservations import write_reservations
 from core.stock_plan import LineTarget, StockOutcome, settle
+from core.store.bulk import insert_rows
+from core.store.schema import order_lines
 from core.validation import Accepted, validate_page
 
 PageItem = Any
@@ -119,8 +121,7 @@ def _create(
         lines += order_store.line_rows(oid, a.priced, o.lines)
         held[oid] = o
         events += order_events(oid, row, None, o)
-    if lines:
-        conn.execute(order_store.order_lines.insert(), lines)
+    insert_rows(conn, order_lines, lines)
     write_reservations(conn, book, {oid: {} for oid in ids}, held, now)
     return {a.order.external_id: oid for a, oid in zip(new, ids, strict=True)}
 
@@ -186,4 +187,3 @@ def _lock_channel(conn: Connection, channel: str) -> None:
     if conn.dialect.name == "postgresql":
         key = zlib.crc32(f"omshub.intake:{channel}".encode())
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-

@@ -2,7 +2,8 @@
 
 `StockBook` holds the levels of the SKUs a unit of work touches, locked for its transaction
 (SQLite: the writer lock taken by BEGIN IMMEDIATE; PostgreSQL: row locks taken in one statement in
-(item, location) order, so two transactions cannot deadlock). Changes are made in memory and
+(item, location) order, so two transactions cannot deadlock). Items without a level at any location
+have nothing to reserve and are not loaded. Changes are made in memory and
 written at the end with one UPDATE per level and one ledger row per change.
 """
 
@@ -13,9 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection
 
-from core.store.schema import inventory_items, inventory_levels, stock_movements
+from core.store.bulk import execute_many, in_list, insert_rows
+from core.store.schema import stock_movements
 
 STOCKED = "stocked"
 RESERVED = "reserved"
@@ -43,19 +45,16 @@ class StockBook:
     def _load(self, skus: list[str]) -> None:
         if not skus:
             return
-        items = select(inventory_items.c.sku, inventory_items.c.id).where(inventory_items.c.sku.in_(skus))
-        self.item_ids = {sku: item_id for sku, item_id in self._conn.execute(items)}
-        sku_of = {item_id: sku for sku, item_id in self.item_ids.items()}
-        lv = inventory_levels.c
-        levels = (
-            select(lv.item_id, lv.location_id, lv.stocked, lv.reserved)
-            .where(lv.item_id.in_(list(sku_of)))
-            .order_by(lv.item_id, lv.location_id)
+        condition, param = in_list(self._conn, "i.sku", skus)
+        lock = " FOR UPDATE OF l" if self._conn.dialect.name == "postgresql" else ""
+        sql = (
+            "SELECT i.sku, l.item_id, l.location_id, l.stocked, l.reserved"
+            " FROM inventory_levels l JOIN inventory_items i ON i.id = l.item_id"
+            f" WHERE {condition} ORDER BY l.item_id, l.location_id{lock}"
         )
-        if self._conn.dialect.name == "postgresql":
-            levels = levels.with_for_update()
-        for item_id, location_id, stocked, reserved in self._conn.execute(levels):
-            self._available[sku_of[item_id], location_id] = stocked - reserved
+        for sku, item_id, location_id, stocked, reserved in self._conn.exec_driver_sql(sql, (param,)):
+            self.item_ids[sku] = item_id
+            self._available[sku, location_id] = stocked - reserved
 
     @property
     def available(self) -> Mapping[tuple[str, int], int]:
@@ -90,18 +89,15 @@ def write_movements(conn: Connection, moves: list[Movement], now: datetime) -> N
     totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for m in moves:
         totals[m.item_id, m.location_id][0 if m.field == STOCKED else 1] += m.delta
-    lv = inventory_levels.c
-    conn.execute(
-        update(inventory_levels)
-        .where(lv.item_id == bindparam("k_item"), lv.location_id == bindparam("k_location"))
-        .values(stocked=lv.stocked + bindparam("d_stocked"), reserved=lv.reserved + bindparam("d_reserved")),
-        [
-            {"k_item": item, "k_location": loc, "d_stocked": d[0], "d_reserved": d[1]}
-            for (item, loc), d in sorted(totals.items())
-        ],
+    execute_many(
+        conn,
+        "UPDATE inventory_levels SET stocked = stocked + ?, reserved = reserved + ?"
+        " WHERE item_id = ? AND location_id = ?",
+        [(d[0], d[1], item, loc) for (item, loc), d in sorted(totals.items())],
     )
-    conn.execute(
-        stock_movements.insert(),
+    insert_rows(
+        conn,
+        stock_movements,
         [
             {
                 "item_id": m.item_id,

@@ -96,7 +96,7 @@ class Address(_Model):
     def _two_letters(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if len(value) != 2 or not value.isalpha():
+        if len(value) != 2 or not (value.isascii() and value.isalpha()):
             raise ValueError("country_code must be two letters (ISO 3166-1 alpha-2), e.g. 'DE'")
         return value.upper()
 
@@ -108,9 +108,7 @@ class TaxLine(_Model):
 
 
 class OrderLine(_Model):
-    line_id: str | None = Field(
-        default=None, description="the channel's line id; the SKU is used when absent"
-    )
+    line_id: str | None = Field(default=None, description="the channel's line id; the SKU is used when absent")
     sku: str | None = Field(default=None, description="absent for lines that hold no stock (gift cards, fees)")
     title: str = ""
     quantity: Annotated[int, Strict(), Field(ge=1)]
@@ -162,7 +160,9 @@ class CanonicalOrder(_Model):
     fulfillment_status: FulfillmentStatus = FulfillmentStatus.not_fulfilled
     currency: Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217, e.g. 'EUR'")]
     placed_at: AwareDatetime
-    updated_at: AwareDatetime | None = Field(default=None, description="the channel's last change; defaults to placed_at")
+    updated_at: AwareDatetime | None = Field(
+        default=None, description="the channel's last change; defaults to placed_at"
+    )
     upstream_version: Count | None = Field(default=None, description="the channel's version counter, if it has one")
     customer: Customer | None = None
     shipping_address: Address | None = None

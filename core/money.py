@@ -8,8 +8,25 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 # ISO 4217 minor-unit exponents that differ from 2. Everything not listed uses 2.
 _EXPONENTS: dict[str, int] = {
     **dict.fromkeys(
-        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-         "VND", "VUV", "XAF", "XOF", "XPF"],
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
         0,
     ),
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
@@ -21,7 +38,7 @@ _EXPONENTS: dict[str, int] = {
 def exponent(currency: str) -> int:
     """Number of decimals of the currency's minor unit (JPY 0, EUR 2, KWD 3)."""
     code = currency.upper()
-    if len(code) != 3 or not code.isalpha():
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
         raise ValueError(f"currency {currency!r} is not an ISO 4217 code such as 'EUR' or 'JPY'")
     return _EXPONENTS.get(code, 2)
 
@@ -32,15 +49,17 @@ def to_minor(amount: str | int | Decimal, currency: str) -> int:
     Amounts with more decimals than the currency has are rounded half-to-even (Brightpearl sends
     four decimals for two-decimal currencies). Floats are refused: they have already lost cents.
     """
-    if isinstance(amount, bool) or isinstance(amount, float):
+    if not isinstance(amount, (str, int, Decimal)) or isinstance(amount, bool):
         raise TypeError(f"amount {amount!r} is a {type(amount).__name__}; pass a decimal string")
+    if isinstance(amount, str) and "_" in amount:
+        raise ValueError(f"amount {amount!r} is not a decimal number")
     try:
         value = Decimal(amount) if isinstance(amount, (str, int)) else amount
+        if not value.is_finite():
+            raise ValueError(f"amount {amount!r} is not a finite number")
+        scaled = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     except InvalidOperation:
-        raise ValueError(f"amount {amount!r} is not a decimal number") from None
-    if not value.is_finite():
-        raise ValueError(f"amount {amount!r} is not a finite number")
-    scaled = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        raise ValueError(f"amount {amount!r} is not a decimal number of a representable size") from None
     return int(scaled)
 
 
@@ -62,14 +81,14 @@ def spread(total: int, weights: Sequence[int]) -> list[int]:
     The parts add up to `total`. Leftover units go to the largest fractional remainders, ties to
     the earlier weight, so the result is deterministic. All-zero weights split evenly.
     """
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    if total == 0:
+        return [0] * len(weights)
     if total < 0:
         return [-part for part in spread(-total, weights)]
     if not weights:
-        if total:
-            raise ValueError(f"cannot spread {total} over no lines")
-        return []
-    if any(w < 0 for w in weights):
-        raise ValueError("weights must not be negative")
+        raise ValueError(f"cannot spread {total} over no lines")
     basis = list(weights) if sum(weights) > 0 else [1] * len(weights)
     whole = sum(basis)
     parts = [total * w // whole for w in basis]

@@ -11,7 +11,9 @@ from core.outbox import Event
 from core.stock_plan import StockOutcome
 
 
-def order_events(order_id: int, row: Mapping[str, Any], before: StoredOrder | None, outcome: StockOutcome) -> list[Event]:
+def order_events(
+    order_id: int, row: Mapping[str, Any], before: StoredOrder | None, outcome: StockOutcome
+) -> list[Event]:
     ref = {"order_id": order_id, "channel": row["channel"], "external_id": row["external_id"]}
     events = []
     if before is None:
@@ -37,7 +39,9 @@ def order_events(order_id: int, row: Mapping[str, Any], before: StoredOrder | No
             {"line_key": s.line_key, "sku": s.sku, "requested": s.requested, "available": s.available}
             for s in outcome.shortages
         ]
-        events.append(_event("order.requires_action", order_id, {**ref, "reason": row["hold_reason"], "shortages": shortages}))
+        events.append(
+            _event("order.requires_action", order_id, {**ref, "reason": row["hold_reason"], "shortages": shortages})
+        )
     return events
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from core.model import CanonicalOrder, OrderStatus
+from core.bindings import bind_many
+from core.model import CanonicalOrder, OrderStatus, TaxLine
 from core.stock_plan import LineStock
+from core.store.bulk import insert_rows, next_ids
 from core.store.schema import bindings, inventory_items, order_lines, orders, reservations
 from core.totals import PricedLine, Totals
 
@@ -32,7 +34,7 @@ class StoredOrder:
     lines: dict[str, dict[str, Any]]
     holdings: dict[str, LineStock]
     reserved: dict[tuple[str, str, int], int]
-    """Current reservation quantity by (line key, sku, location id)."""
+    """Reservation rows by (line key, sku, location id): their current quantity, zero once released."""
 
 
 def find_known(conn: Connection, channel: str, external_ids: Iterable[str]) -> dict[str, KnownOrder]:
@@ -61,16 +63,21 @@ def load_stored(conn: Connection, order_ids: Sequence[int]) -> dict[int, StoredO
         entry.lines[line["line_key"]] = dict(line)
         entry.holdings[line["line_key"]] = LineStock(line["sku"], {}, line["backordered_quantity"])
     held = (
-        select(reservations.c.order_id, reservations.c.line_key, inventory_items.c.sku,
-               reservations.c.location_id, reservations.c.quantity)
+        select(
+            reservations.c.order_id,
+            reservations.c.line_key,
+            inventory_items.c.sku,
+            reservations.c.location_id,
+            reservations.c.quantity,
+        )
         .join(inventory_items, inventory_items.c.id == reservations.c.item_id)
-        .where(reservations.c.order_id.in_(order_ids), reservations.c.quantity > 0)
+        .where(reservations.c.order_id.in_(order_ids))
     )
     for order_id, key, sku, loc, qty in conn.execute(held):
         entry = stored[order_id]
         entry.reserved[key, sku, loc] = qty
         holding = entry.holdings.get(key)
-        if holding is not None and holding.sku == sku:
+        if qty and holding is not None and holding.sku == sku:
             holding.reserved[loc] = qty
     return stored
 
@@ -117,40 +124,46 @@ def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str
     rows = []
     for position, p in enumerate(priced):
         ln = p.line
-        rows.append({
-            "order_id": order_id,
-            "line_key": ln.key,
-            "position": position,
-            "sku": ln.sku,
-            "title": ln.title,
-            "quantity": ln.quantity,
-            "unit_price": ln.unit_price,
-            "discount": ln.discount,
-            "order_discount_share": p.order_discount_share,
-            "tax_total": p.tax_total,
-            "tax_lines": [t.model_dump(exclude_none=True) for t in ln.tax_lines],
-            "fulfilled_quantity": ln.fulfilled_quantity,
-            "shipped_quantity": ln.shipped_quantity,
-            "returned_quantity": ln.returned_quantity,
-            "canceled_quantity": ln.canceled_quantity,
-            "backordered_quantity": holdings[ln.key].backordered if ln.key in holdings else 0,
-        })
+        rows.append(
+            {
+                "order_id": order_id,
+                "line_key": ln.key,
+                "position": position,
+                "sku": ln.sku,
+                "title": ln.title,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "discount": ln.discount,
+                "order_discount_share": p.order_discount_share,
+                "tax_total": p.tax_total,
+                "tax_lines": [_tax_line(t) for t in ln.tax_lines],
+                "fulfilled_quantity": ln.fulfilled_quantity,
+                "shipped_quantity": ln.shipped_quantity,
+                "returned_quantity": ln.returned_quantity,
+                "canceled_quantity": ln.canceled_quantity,
+                "backordered_quantity": holdings[ln.key].backordered if ln.key in holdings else 0,
+            }
+        )
     return rows
+
+
+def _tax_line(tax: TaxLine) -> dict[str, Any]:
+    row: dict[str, Any] = {"title": tax.title, "amount": tax.amount}
+    if tax.rate is not None:
+        row["rate"] = tax.rate
+    return row
 
 
 def insert_orders(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> list[int]:
     """Insert new orders and bind their external ids; returns hub ids in the order of `rows`."""
-    for row in rows:
+    ids = next_ids(conn, orders, len(rows))
+    for row, oid in zip(rows, ids, strict=True):
+        row["id"] = oid
         row["created_at"] = row["updated_at"] = now
-    stmt = orders.insert().returning(orders.c.id, sort_by_parameter_order=True)
-    ids = list(conn.execute(stmt, rows).scalars())
-    conn.execute(
-        bindings.insert(),
-        [
-            {"system": row["channel"], "kind": ORDER_KIND, "external_id": row["external_id"], "internal_id": oid}
-            for row, oid in zip(rows, ids, strict=True)
-        ],
-    )
+    insert_rows(conn, orders, rows)
+    for channel in {row["channel"] for row in rows}:
+        pairs = {row["external_id"]: row["id"] for row in rows if row["channel"] == channel}
+        bind_many(conn, channel, ORDER_KIND, pairs)
     return ids
 
 
@@ -182,8 +195,7 @@ def replace_lines(conn: Connection, stored: Mapping[int, StoredOrder], rows: Seq
         columns = [c for c in changed[0] if c not in {"k_id", "order_id", "line_key"}]
         stmt = update(order_lines).where(order_lines.c.id == bindparam("k_id"))
         conn.execute(stmt.values({c: bindparam(c) for c in columns}), changed)
-    if added:
-        conn.execute(order_lines.insert(), added)
+    insert_rows(conn, order_lines, added)
     if gone:
         conn.execute(delete(order_lines).where(order_lines.c.id.in_(gone)))
 

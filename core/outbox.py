@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, update
 
+from core.store.bulk import insert_rows
 from core.store.schema import outbox
 
 
@@ -50,7 +51,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> timedelta:
         """Wait before attempt `attempt + 1`: base, 2×base, 4×base, … capped at max_delay."""
-        return min(self.max_delay, self.base_delay * 2 ** max(attempt - 1, 0))
+        return min(self.max_delay, self.base_delay * (1 << max(attempt - 1, 0)))
 
 
 def append(conn: Connection, events: Sequence[Event], now: datetime) -> None:
@@ -69,7 +70,7 @@ def append(conn: Connection, events: Sequence[Event], now: datetime) -> None:
         }
         for e in events
     ]
-    conn.execute(outbox.insert(), rows)
+    insert_rows(conn, outbox, rows)
 
 
 def claim(
@@ -99,13 +100,9 @@ def claim(
     ids = list(conn.execute(due).scalars())
     if not ids:
         return []
-    conn.execute(
-        update(outbox).where(outbox.c.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease)
-    )
+    conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease))
     rows = conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
-    return [
-        OutboxMessage(r.id, r.topic, r.aggregate_type, r.aggregate_id, r.payload, r.attempts) for r in rows
-    ]
+    return [OutboxMessage(r.id, r.topic, r.aggregate_type, r.aggregate_id, r.payload, r.attempts) for r in rows]
 
 
 def complete(conn: Connection, ids: Sequence[int], now: datetime) -> None:

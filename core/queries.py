@@ -18,9 +18,17 @@ from core.store.schema import (
 )
 
 ORDER_SUMMARY = [
-    orders.c.id, orders.c.channel, orders.c.external_id, orders.c.display_number, orders.c.status,
-    orders.c.payment_status, orders.c.fulfillment_status, orders.c.currency, orders.c.total,
-    orders.c.placed_at, orders.c.hold_reason,
+    orders.c.id,
+    orders.c.channel,
+    orders.c.external_id,
+    orders.c.display_number,
+    orders.c.status,
+    orders.c.payment_status,
+    orders.c.fulfillment_status,
+    orders.c.currency,
+    orders.c.total,
+    orders.c.placed_at,
+    orders.c.hold_reason,
 ]
 
 
@@ -52,8 +60,12 @@ def get_order(conn: Connection, ref: str) -> dict[str, Any]:
     lines = select(order_lines).where(order_lines.c.order_id == order["id"]).order_by(order_lines.c.position)
     order["lines"] = [dict(r) for r in conn.execute(lines).mappings()]
     held = (
-        select(reservations.c.line_key, inventory_items.c.sku, stock_locations.c.code.label("location"),
-               reservations.c.quantity)
+        select(
+            reservations.c.line_key,
+            inventory_items.c.sku,
+            stock_locations.c.code.label("location"),
+            reservations.c.quantity,
+        )
         .join(inventory_items, inventory_items.c.id == reservations.c.item_id)
         .join(stock_locations, stock_locations.c.id == reservations.c.location_id)
         .where(reservations.c.order_id == order["id"], reservations.c.quantity > 0)
@@ -71,8 +83,14 @@ def list_locations(conn: Connection) -> list[dict[str, Any]]:
 def list_levels(conn: Connection, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
     lv = inventory_levels.c
     query = (
-        select(inventory_items.c.sku, stock_locations.c.code.label("location"), lv.stocked, lv.reserved,
-               (lv.stocked - lv.reserved).label("available"), lv.incoming)
+        select(
+            inventory_items.c.sku,
+            stock_locations.c.code.label("location"),
+            lv.stocked,
+            lv.reserved,
+            (lv.stocked - lv.reserved).label("available"),
+            lv.incoming,
+        )
         .join(inventory_items, inventory_items.c.id == lv.item_id)
         .join(stock_locations, stock_locations.c.id == lv.location_id)
         .order_by(inventory_items.c.sku, stock_locations.c.code)
@@ -84,7 +102,9 @@ def list_levels(conn: Connection, *, sku: str | None = None, location: str | Non
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def list_quarantine(conn: Connection, *, channel: str | None = None, include_resolved: bool = False) -> list[dict[str, Any]]:
+def list_quarantine(
+    conn: Connection, *, channel: str | None = None, include_resolved: bool = False
+) -> list[dict[str, Any]]:
     q = quarantine.c
     query = select(q.id, q.channel, q.external_id, q.reason, q.first_seen, q.last_seen, q.times_seen, q.resolved_at)
     if channel:

@@ -41,7 +41,13 @@ def adjust_stocked(conn: Connection, sku: str, location: str, delta: int, now: d
 
 
 def _change(
-    conn: Connection, where: tuple[str, str, int, int], stocked: int, reserved: int, delta: int, reason: str, now: datetime
+    conn: Connection,
+    where: tuple[str, str, int, int],
+    stocked: int,
+    reserved: int,
+    delta: int,
+    reason: str,
+    now: datetime,
 ) -> LevelChange:
     sku, location, item_id, loc_id = where
     if stocked + delta < 0:
@@ -80,7 +86,8 @@ class LedgerProblem:
     source: str
 
     def describe(self) -> str:
-        return f"{self.sku} @ location {self.location_id}: {self.field} is {self.level}, {self.source} says {self.expected}"
+        where = f"{self.sku} @ location {self.location_id}"
+        return f"{where}: {self.field} is {self.level}, {self.source} says {self.expected}"
 
 
 def check(conn: Connection) -> list[LedgerProblem]:
@@ -89,7 +96,9 @@ def check(conn: Connection) -> list[LedgerProblem]:
     ledger = {
         (item, loc, fld): total
         for item, loc, fld, total in conn.execute(
-            select(mv.item_id, mv.location_id, mv.field, func.sum(mv.delta)).group_by(mv.item_id, mv.location_id, mv.field)
+            select(mv.item_id, mv.location_id, mv.field, func.sum(mv.delta)).group_by(
+                mv.item_id, mv.location_id, mv.field
+            )
         )
     }
     rv = reservations.c

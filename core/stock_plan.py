@@ -64,23 +64,24 @@ def settle(
     order_of = {loc: i for i, loc in enumerate(policy.locations)}
     needs = []
     for target in targets:
-        line = _start(book, out, reference, current.get(target.key), target)
-        _consume(book, out, reference, line, target, order_of)
-        _trim(book, out, reference, line, target, order_of)
-        if target.sku is not None and target.open_quantity > line.held:
-            needs.append(Need(target.key, target.sku, target.open_quantity - line.held))
+        before = current.get(target.key)
+        if before is None:
+            line = LineStock(target.sku)
+        else:
+            line = _start(book, out, reference, before, target)
+            _consume(book, out, reference, line, target, order_of)
+            _trim(book, out, reference, line, target, order_of)
+        short = target.open_quantity - line.held
+        if target.sku is not None and short > 0:
+            needs.append(Need(target.key, target.sku, short))
         out.lines[target.key] = line
     if needs:
         _allocate(book, policy, out, reference, needs)
     return out
 
 
-def _start(
-    book: StockBook, out: StockOutcome, reference: str, line: LineStock | None, target: LineTarget
-) -> LineStock:
+def _start(book: StockBook, out: StockOutcome, reference: str, line: LineStock, target: LineTarget) -> LineStock:
     """The line's holdings; a line whose SKU changed gives back everything held for the old SKU."""
-    if line is None:
-        return LineStock(target.sku)
     if line.sku != target.sku:
         for loc, qty in line.reserved.items():
             _release(book, out, reference, target.key, line.sku, loc, qty)
@@ -117,17 +118,13 @@ def _trim(
             surplus -= take
 
 
-def _release(
-    book: StockBook, out: StockOutcome, reference: str, key: str, sku: str | None, loc: int, qty: int
-) -> None:
+def _release(book: StockBook, out: StockOutcome, reference: str, key: str, sku: str | None, loc: int, qty: int) -> None:
     if qty and sku is not None:
         book.release(sku, loc, qty, reference)
         out.released.append(Pick(key, sku, loc, qty))
 
 
-def _allocate(
-    book: StockBook, policy: ChannelPolicy, out: StockOutcome, reference: str, needs: list[Need]
-) -> None:
+def _allocate(book: StockBook, policy: ChannelPolicy, out: StockOutcome, reference: str, needs: list[Need]) -> None:
     result = allocate(needs, policy, book.available)
     out.shortages = result.shortages
     if result.shortages and policy.shortage_policy is ShortagePolicy.hold:
@@ -137,8 +134,8 @@ def _allocate(
         line = out.lines[pick.line_key]
         line.reserved[pick.location_id] = line.reserved.get(pick.location_id, 0) + pick.quantity
         out.reserved.append(pick)
-    for need in needs:
-        got = sum(p.quantity for p in result.picks if p.line_key == need.line_key)
-        if got < need.quantity:
-            out.lines[need.line_key].backordered += need.quantity - got
-            out.backordered.append(Need(need.line_key, need.sku, need.quantity - got))
+    for shortage in result.shortages:
+        line = out.lines[shortage.line_key]
+        missing = shortage.requested - sum(p.quantity for p in result.picks if p.line_key == shortage.line_key)
+        line.backordered += missing
+        out.backordered.append(Need(shortage.line_key, shortage.sku, missing))

@@ -16,8 +16,14 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def line(sku: str, quantity: int = 1, unit_price: int = 1000, **extra: Any) -> dict[str, Any]:
-    return {"line_id": extra.pop("line_id", sku), "sku": sku, "title": sku, "quantity": quantity,
-            "unit_price": unit_price, **extra}
+    return {
+        "line_id": extra.pop("line_id", sku),
+        "sku": sku,
+        "title": sku,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        **extra,
+    }
 
 
 def order(external_id: str, *lines: dict[str, Any], minutes: int = 0, **extra: Any) -> dict[str, Any]:

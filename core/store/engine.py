@@ -22,9 +22,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(
-        parsed, json_serializer=_json_dumps, json_deserializer=orjson.loads, **options
-    )
+    engine = create_engine(parsed, json_serializer=_json_dumps, json_deserializer=orjson.loads, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -21,7 +21,7 @@ def topics(engine) -> list[str]:
 
 def count(engine, table) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_a_new_order_is_created_reserved_bound_and_announced(engine, clock):
@@ -170,8 +170,11 @@ def test_a_held_order_is_reserved_when_a_newer_version_finds_stock(engine, clock
 
 
 def test_single_location_serves_the_whole_order_from_one_place(engine, clock):
-    setup_hub(engine, strategy=Strategy.single_location,
-              stock={("SKU-A", "near"): 5, ("SKU-B", "near"): 0, ("SKU-A", "far"): 1, ("SKU-B", "far"): 1})
+    setup_hub(
+        engine,
+        strategy=Strategy.single_location,
+        stock={("SKU-A", "near"): 5, ("SKU-B", "near"): 0, ("SKU-A", "far"): 1, ("SKU-B", "far"): 1},
+    )
     ingest(engine, "web", [order("1001", line("SKU-A", 1), line("SKU-B", 1))], clock=clock)
     lv = levels(engine)
     assert lv[("SKU-A", "far")] == (1, 1) and lv[("SKU-B", "far")] == (1, 1) and lv[("SKU-A", "near")] == (5, 0)

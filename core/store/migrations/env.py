@@ -10,9 +10,7 @@ from core.store.engine import make_engine
 from core.store.schema import metadata
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(
-    os.environ.get("OMSHUB_DATABASE_URL", "sqlite:///omshub.db")
-)
+engine = config.attributes.get("engine") or make_engine(os.environ.get("OMSHUB_DATABASE_URL", "sqlite:///omshub.db"))
 
 with engine.connect() as connection:
     context.configure(

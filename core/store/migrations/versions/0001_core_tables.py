@@ -24,9 +24,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     op.create_table(
         "bindings",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("system", sa.String(length=100), nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=False),
@@ -55,18 +53,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "inventory_items",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("sku", sa.String(length=255), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_items")),
         sa.UniqueConstraint("sku", name=op.f("uq_inventory_items_sku")),
     )
     op.create_table(
         "orders",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=False),
         sa.Column("display_number", sa.String(length=100), nullable=True),
@@ -107,21 +101,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
-        sa.UniqueConstraint(
-            "channel", "external_id", name=op.f("uq_orders_channel_external_id")
-        ),
+        sa.UniqueConstraint("channel", "external_id", name=op.f("uq_orders_channel_external_id")),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_orders_channel_status", ["channel", "status"], unique=False
-        )
+        batch_op.create_index("ix_orders_channel_status", ["channel", "status"], unique=False)
         batch_op.create_index("ix_orders_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
         "outbox",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("topic", sa.String(length=100), nullable=False),
         sa.Column("aggregate_type", sa.String(length=50), nullable=False),
         sa.Column("aggregate_id", sa.String(length=255), nullable=False),
@@ -141,15 +129,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbox_status_available_at", ["status", "available_at"], unique=False
-        )
+        batch_op.create_index("ix_outbox_status_available_at", ["status", "available_at"], unique=False)
 
     op.create_table(
         "quarantine",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("fingerprint", sa.String(length=255), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=True),
@@ -164,9 +148,7 @@ def upgrade() -> None:
         sa.Column("times_seen", sa.Integer(), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
-        sa.UniqueConstraint(
-            "channel", "fingerprint", name=op.f("uq_quarantine_channel_fingerprint")
-        ),
+        sa.UniqueConstraint("channel", "fingerprint", name=op.f("uq_quarantine_channel_fingerprint")),
     )
     op.create_table(
         "sales_channels",
@@ -178,9 +160,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "stock_locations",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("code", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_locations")),
@@ -206,9 +186,7 @@ def upgrade() -> None:
             ["stock_locations.id"],
             name=op.f("fk_channel_locations_location_id_stock_locations"),
         ),
-        sa.PrimaryKeyConstraint(
-            "channel", "location_id", name=op.f("pk_channel_locations")
-        ),
+        sa.PrimaryKeyConstraint("channel", "location_id", name=op.f("pk_channel_locations")),
     )
     op.create_table(
         "inventory_levels",
@@ -225,9 +203,7 @@ def upgrade() -> None:
         sa.Column("stocked", sa.BigInteger(), nullable=False),
         sa.Column("reserved", sa.BigInteger(), nullable=False),
         sa.Column("incoming", sa.BigInteger(), nullable=False),
-        sa.CheckConstraint(
-            "reserved >= 0", name=op.f("ck_inventory_levels_reserved_not_negative")
-        ),
+        sa.CheckConstraint("reserved >= 0", name=op.f("ck_inventory_levels_reserved_not_negative")),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["inventory_items.id"],
@@ -238,15 +214,11 @@ def upgrade() -> None:
             ["stock_locations.id"],
             name=op.f("fk_inventory_levels_location_id_stock_locations"),
         ),
-        sa.PrimaryKeyConstraint(
-            "item_id", "location_id", name=op.f("pk_inventory_levels")
-        ),
+        sa.PrimaryKeyConstraint("item_id", "location_id", name=op.f("pk_inventory_levels")),
     )
     op.create_table(
         "order_lines",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "order_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -278,15 +250,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_lines")),
-        sa.UniqueConstraint(
-            "order_id", "line_key", name=op.f("uq_order_lines_order_id_line_key")
-        ),
+        sa.UniqueConstraint("order_id", "line_key", name=op.f("uq_order_lines_order_id_line_key")),
     )
     op.create_table(
         "reservations",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "order_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -306,9 +274,7 @@ def upgrade() -> None:
         sa.Column("quantity", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "quantity >= 0", name=op.f("ck_reservations_quantity_not_negative")
-        ),
+        sa.CheckConstraint("quantity >= 0", name=op.f("ck_reservations_quantity_not_negative")),
         sa.ForeignKeyConstraint(
             ["item_id"],
             ["inventory_items.id"],
@@ -336,9 +302,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "stock_movements",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "item_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -367,9 +331,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_movements")),
     )
     with op.batch_alter_table("stock_movements", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_stock_movements_item_location", ["item_id", "location_id"], unique=False
-        )
+        batch_op.create_index("ix_stock_movements_item_location", ["item_id", "location_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -1,0 +1,99 @@
+"""Set-based writes for the hot path.
+
+`insert_rows` sends many rows with one driver-level executemany. It converts values by column type
+the way the SQLAlchemy types would (UTC datetimes, JSON), but once per value instead of through the
+per-row statement machinery, which costs about three times as much on a page of orders.
+`next_ids` hands out primary keys for rows about to be inserted, so children can refer to them
+without a RETURNING round trip per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cache, lru_cache
+from operator import itemgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Column, Connection, Table, text
+
+from core.store.types import UTCDateTime
+
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+Converter = Callable[[Any], Any]
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        return
+    names = tuple(rows[0])
+    sql, converters = _plan(conn.dialect.name, table, names)
+    values = itemgetter(*names)
+    if not converters:
+        params = [values(row) for row in rows] if len(names) > 1 else [(values(row),) for row in rows]
+    else:
+        params = []
+        for row in rows:
+            converted = list(values(row)) if len(names) > 1 else [values(row)]
+            for index, convert in converters:
+                converted[index] = convert(converted[index])
+            params.append(tuple(converted))
+    conn.exec_driver_sql(sql, params)
+
+
+@cache
+def _plan(dialect: str, table: Table, names: tuple[str, ...]) -> tuple[str, list[tuple[int, Converter]]]:
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)})"
+    converters = [(i, _converter(dialect, table.c[name])) for i, name in enumerate(names)]
+    return sql, [(i, conv) for i, conv in converters if conv is not None]
+
+
+def _converter(dialect: str, column: Column[Any]) -> Converter | None:
+    if isinstance(column.type, UTCDateTime):
+        return _sqlite_datetime if dialect == "sqlite" else _aware_utc
+    if isinstance(column.type, JSON):
+        return _json
+    return None
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime(_SQLITE_DATETIME)
+
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def execute_many(conn: Connection, sql: str, params: Sequence[tuple[Any, ...]]) -> None:
+    """Run a driver-level statement written with `?` placeholders once per parameter tuple."""
+    if params:
+        conn.exec_driver_sql(sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s"), list(params))
+
+
+def in_list(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, Any]:
+    """A `column IN (…values…)` condition with one parameter, whatever the number of values."""
+    if conn.dialect.name == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(?))", orjson.dumps(list(values)).decode()
+    return f"{column} = ANY(%s)", list(values)
+
+
+def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """`count` new primary keys for `table` (its column `id`), in increasing order.
+
+    PostgreSQL draws them from the column's sequence. SQLite continues after the largest id; that
+    is safe because every write transaction holds SQLite's writer lock from its start.
+    """
+    if count <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+        return sorted(conn.execute(query, {"table": table.name, "n": count}).scalars())
+    start = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar_one() + 1
+    return list(range(start, start + count))
