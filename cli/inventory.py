@@ -106,7 +106,7 @@ def _read_counts(file: Path) -> list[tuple[str, str, int]]:
         rows = []
         for number, row in enumerate(reader, start=2):
             qty = (row["stocked"] or "").strip()
-            if not qty.isdigit():
+            if not (qty.isascii() and qty.isdigit()):
                 raise OmshubError(f"{file} line {number}: stocked {qty!r} is not a whole number >= 0")
             rows.append((row["sku"].strip(), row["location"].strip(), int(qty)))
     return rows

@@ -6,18 +6,15 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
 
-from core.store.bulk import insert_rows
+from core.store.bulk import insert_tuples
 from core.store.schema import bindings
 
 
 def bind_many(conn: Connection, system: str, kind: str, pairs: Mapping[str, int]) -> None:
     """Record external id → internal id for each pair; a clash with an existing binding fails the transaction."""
     if pairs:
-        rows = [
-            {"system": system, "kind": kind, "external_id": ext, "internal_id": internal}
-            for ext, internal in pairs.items()
-        ]
-        insert_rows(conn, bindings, rows)
+        rows = [(system, kind, ext, internal) for ext, internal in pairs.items()]
+        insert_tuples(conn, bindings, ("system", "kind", "external_id", "internal_id"), rows)
 
 
 def internal_ids(conn: Connection, system: str, kind: str, external_ids: Iterable[str]) -> dict[str, int]:

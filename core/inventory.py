@@ -16,11 +16,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from core.store.bulk import execute_many, in_list, insert_rows
+from core.store.bulk import execute_many, fetch_all, in_list, insert_tuples
 from core.store.schema import stock_movements
 
 STOCKED = "stocked"
 RESERVED = "reserved"
+_MOVEMENT_COLUMNS = ("item_id", "location_id", "field", "delta", "reason", "reference", "created_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class StockBook:
             " FROM inventory_levels l JOIN inventory_items i ON i.id = l.item_id"
             f" WHERE {condition} ORDER BY l.item_id, l.location_id{lock}"
         )
-        for sku, item_id, location_id, stocked, reserved in self._conn.exec_driver_sql(sql, (param,)):
+        for sku, item_id, location_id, stocked, reserved in fetch_all(self._conn, sql, (param,)):
             self.item_ids[sku] = item_id
             self._available[sku, location_id] = stocked - reserved
 
@@ -95,19 +96,5 @@ def write_movements(conn: Connection, moves: list[Movement], now: datetime) -> N
         " WHERE item_id = ? AND location_id = ?",
         [(d[0], d[1], item, loc) for (item, loc), d in sorted(totals.items())],
     )
-    insert_rows(
-        conn,
-        stock_movements,
-        [
-            {
-                "item_id": m.item_id,
-                "location_id": m.location_id,
-                "field": m.field,
-                "delta": m.delta,
-                "reason": m.reason,
-                "reference": m.reference,
-                "created_at": now,
-            }
-            for m in moves
-        ],
-    )
+    rows = [(m.item_id, m.location_id, m.field, m.delta, m.reason, m.reference, now) for m in moves]
+    insert_tuples(conn, stock_movements, _MOVEMENT_COLUMNS, rows)

@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, update
 
-from core.store.bulk import insert_rows
+from core.store.bulk import insert_tuples
 from core.store.schema import outbox
+
+_COLUMNS = ("topic", "aggregate_type", "aggregate_id", "payload", "status", "attempts", "available_at", "created_at")
 
 
 class OutboxStatus(StrEnum):
@@ -57,20 +59,9 @@ class RetryPolicy:
 def append(conn: Connection, events: Sequence[Event], now: datetime) -> None:
     if not events:
         return
-    rows = [
-        {
-            "topic": e.topic,
-            "aggregate_type": e.aggregate_type,
-            "aggregate_id": e.aggregate_id,
-            "payload": e.payload,
-            "status": OutboxStatus.pending.value,
-            "attempts": 0,
-            "available_at": now,
-            "created_at": now,
-        }
-        for e in events
-    ]
-    insert_rows(conn, outbox, rows)
+    pending = OutboxStatus.pending.value
+    rows = [(e.topic, e.aggregate_type, e.aggregate_id, e.payload, pending, 0, now, now) for e in events]
+    insert_tuples(conn, outbox, _COLUMNS, rows)
 
 
 def claim(

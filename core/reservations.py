@@ -10,9 +10,10 @@ from sqlalchemy import Connection, bindparam, update
 
 from core.inventory import StockBook
 from core.stock_plan import StockOutcome
-from core.store.bulk import insert_rows
+from core.store.bulk import insert_tuples
 from core.store.schema import reservations
 
+_COLUMNS = ("order_id", "line_key", "item_id", "location_id", "quantity", "created_at", "updated_at")
 Held = Mapping[tuple[str, str, int], int]
 """Reservation quantity by (line key, sku, location id), as the rows stand."""
 
@@ -25,7 +26,7 @@ def write_reservations(
     now: datetime,
 ) -> None:
     """Write the reservation rows the outcomes touched, with their resulting quantities."""
-    added: list[dict[str, Any]] = []
+    added: list[tuple[Any, ...]] = []
     changed: list[dict[str, Any]] = []
     for order_id, outcome in outcomes.items():
         rows = before.get(order_id, {})
@@ -37,17 +38,16 @@ def write_reservations(
         touched = {
             (p.line_key, p.sku, p.location_id) for p in (*outcome.reserved, *outcome.released, *outcome.consumed)
         }
-        for key, sku, loc in sorted(touched):
-            row = {
-                "order_id": order_id,
-                "line_key": key,
-                "item_id": book.item_ids[sku],
-                "location_id": loc,
-                "quantity": held[key, sku, loc],
-                "updated_at": now,
-            }
-            (changed if (key, sku, loc) in rows else added).append(row)
-    insert_rows(conn, reservations, [{**row, "created_at": now} for row in added])
+        for where in sorted(touched):
+            key, sku, loc = where
+            item, quantity = book.item_ids[sku], held[where]
+            if where in rows:
+                changed.append(
+                    {"k_order": order_id, "k_line": key, "k_item": item, "k_location": loc, "k_qty": quantity}
+                )
+            else:
+                added.append((order_id, key, item, loc, quantity, now, now))
+    insert_tuples(conn, reservations, _COLUMNS, added)
     if changed:
         rv = reservations.c
         stmt = (
@@ -58,19 +58,6 @@ def write_reservations(
                 rv.item_id == bindparam("k_item"),
                 rv.location_id == bindparam("k_location"),
             )
-            .values(quantity=bindparam("k_quantity"), updated_at=bindparam("k_now"))
+            .values(quantity=bindparam("k_qty"), updated_at=now)
         )
-        conn.execute(
-            stmt,
-            [
-                {
-                    "k_order": r["order_id"],
-                    "k_line": r["line_key"],
-                    "k_item": r["item_id"],
-                    "k_location": r["location_id"],
-                    "k_quantity": r["quantity"],
-                    "k_now": now,
-                }
-                for r in changed
-            ],
-        )
+        conn.execute(stmt, changed)

@@ -25,21 +25,39 @@ Converter = Callable[[Any], Any]
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows given as mappings (all with the keys of the first)."""
     if not rows:
         return
     names = tuple(rows[0])
-    sql, converters = _plan(conn.dialect.name, table, names)
     values = itemgetter(*names)
-    if not converters:
-        params = [values(row) for row in rows] if len(names) > 1 else [(values(row),) for row in rows]
-    else:
+    tuples = [values(row) for row in rows] if len(names) > 1 else [(values(row),) for row in rows]
+    insert_tuples(conn, table, names, tuples)
+
+
+def insert_tuples(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows given as tuples of the columns `names`, in that order."""
+    if not rows:
+        return
+    sql, converters = _plan(conn.dialect.name, table, names)
+    params: Sequence[tuple[Any, ...]] = rows
+    if converters:
         params = []
         for row in rows:
-            converted = list(values(row)) if len(names) > 1 else [values(row)]
+            converted = list(row)
             for index, convert in converters:
                 converted[index] = convert(converted[index])
             params.append(tuple(converted))
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(sql, list(params))
+
+
+def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Rows of a driver-level query as plain tuples (no result processing: use for ints and strings)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 @cache
