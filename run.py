@@ -11,6 +11,7 @@ from functools import cache
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from cli import db, inventory, orders, quarantine
@@ -35,10 +36,15 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(quarantine.app, name="quarantine")
 
 
+_engines: list[Engine] = []
+
+
 def build_hub(config_file: str | None) -> Hub:
     config = settings.load(settings.config_path(config_file))
     log_setup.configure(config.hub.log_format)
-    return Hub(config=config, engine=make_engine(config.hub.database_url), clock=SystemClock())
+    engine = make_engine(config.hub.database_url)
+    _engines.append(engine)
+    return Hub(config=config, engine=engine, clock=SystemClock())
 
 
 @app.callback()
@@ -54,7 +60,6 @@ def _root(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors become one line on stderr and a non-zero exit code."""
-    tune_gc()
     try:
         app(args=argv, prog_name="omshub")
     except SystemExit as exc:
@@ -65,13 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     except DBAPIError as exc:
         typer.echo(f"error: database: {exc.orig}; a new or older database needs `omshub db upgrade`", err=True)
         return 1
+    finally:
+        while _engines:
+            _engines.pop().dispose()
     return 0
 
 
 if __name__ == "__main__":
+    tune_gc()
     sys.exit(main())
 
 
 def main_entry() -> None:
     """Console-script entry point (`omshub`)."""
+    tune_gc()
     sys.exit(main())

@@ -9,7 +9,10 @@ import typer
 from sqlalchemy import Engine
 
 from config.settings import Config
+from core import channels
 from core.clock import Clock
+from core.errors import FatalError
+from core.store import migrate
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,33 @@ HubFactory = Callable[[], Hub]
 
 
 def hub(ctx: typer.Context) -> Hub:
-    """The wired hub; built on first use so `--help` never touches the database."""
+    """The wired hub, its database checked: schema current, locations and channels as configured."""
+    h = bare_hub(ctx)
+    if not ctx.meta.get("omshub.ready"):
+        _check_schema(h)
+        load_config_into_store(h)
+        ctx.meta["omshub.ready"] = True
+    return h
+
+
+def bare_hub(ctx: typer.Context) -> Hub:
+    """The wired hub without touching the database (for `db upgrade`); built on first use."""
     factory: HubFactory = ctx.obj
     return factory()
+
+
+def load_config_into_store(h: Hub) -> None:
+    locations, specs = h.config.location_specs(), h.config.channel_specs()
+    with h.engine.connect() as conn:
+        current = channels.in_sync(conn, locations, specs)
+    if not current:
+        with h.engine.begin() as conn:
+            channels.sync(conn, locations, specs)
+
+
+def _check_schema(h: Hub) -> None:
+    revision, head = migrate.current_revision(h.engine), migrate.head_revision()
+    if revision != head:
+        where = h.engine.url.render_as_string(hide_password=True)
+        state = "has no omshub schema" if revision is None else f"is at schema revision {revision}, not {head}"
+        raise FatalError(f"the database {where} {state}; run `omshub db upgrade`")

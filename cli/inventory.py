@@ -16,8 +16,8 @@ from core.errors import OmshubError
 
 app = typer.Typer(help="Stock locations and levels.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-Sku = Annotated[str, typer.Argument(help="The inventory item's SKU.")]
-Location = Annotated[str, typer.Argument(help="Stock location code, as in the config file.")]
+Sku = Annotated[str, typer.Argument(metavar="SKU", help="The inventory item's SKU.")]
+Location = Annotated[str, typer.Argument(metavar="LOCATION", help="Stock location code, as in the config file.")]
 
 
 @app.command()
@@ -47,7 +47,7 @@ def set_(
     ctx: typer.Context,
     sku: Sku,
     location: Location,
-    quantity: Annotated[int, typer.Argument(min=0, help="The counted stocked quantity.")],
+    quantity: Annotated[int, typer.Argument(min=0, metavar="QTY", help="The counted stocked quantity.")],
     json_out: JsonOpt = False,
 ) -> None:
     """Set the stocked quantity of a SKU at a location (a stock count); the change is recorded in the ledger."""
@@ -63,7 +63,10 @@ def adjust(
     sku: Sku,
     location: Location,
     delta: Annotated[
-        int, typer.Argument(help="Units to add; negative to remove (write -- before it: adjust SKU LOC -- -2).")
+        int,
+        typer.Argument(
+            metavar="DELTA", help="Units to add; negative to remove (write -- before it: adjust SKU LOC -- -2)."
+        ),
     ],
     json_out: JsonOpt = False,
 ) -> None:
@@ -77,7 +80,7 @@ def adjust(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with a header row: sku,location,stocked.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV with a header row: sku,location,stocked.")],
     json_out: JsonOpt = False,
 ) -> None:
     """Set stocked quantities from a CSV stock count, all rows in one transaction."""
@@ -97,7 +100,7 @@ def import_(
 
 def _read_counts(file: Path) -> list[tuple[str, str, int]]:
     if not file.is_file():
-        raise typer.BadParameter(f"{file} does not exist or is not a file", param_hint="FILE")
+        raise OmshubError(f"{file}: no such file")
     with file.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         missing = {"sku", "location", "stocked"} - set(reader.fieldnames or [])

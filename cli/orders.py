@@ -13,7 +13,8 @@ from rich.progress import Progress
 
 from cli.context import hub
 from cli.output import console, print_json, print_table
-from core import queries
+from core import channels, queries
+from core.errors import OmshubError
 from core.intake import IntakeResult, ingest
 from core.model import CanonicalOrder
 from core.quarantine import Rejected
@@ -27,16 +28,21 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="NDJSON (one order per line) or a JSON array of canonical orders.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="NDJSON (one order per line) or a JSON array of canonical orders.")
+    ],
     channel: Annotated[str, typer.Option("--channel", "-c", help="The sales channel the orders belong to.")],
     json_out: JsonOpt = False,
 ) -> None:
     """Import canonical orders through the same intake as the channel pulls (idempotent)."""
     h = hub(ctx)
     if not file.is_file():
-        raise typer.BadParameter(f"{file} does not exist or is not a file", param_hint="FILE")
+        raise OmshubError(f"{file}: no such file")
+    with h.engine.connect() as conn:
+        channels.policy(conn, channel)  # an unknown channel fails before anything is read
     total = IntakeResult()
-    with Progress(console=console, transient=True, disable=json_out or not console.is_terminal) as progress:
+    screen = console()
+    with Progress(console=screen, transient=True, disable=json_out or not screen.is_terminal) as progress:
         task = progress.add_task(f"importing {file.name}", total=None)
         for page in _pages(read_orders(file), PAGE_SIZE):
             total.add(ingest(h.engine, channel, page, clock=h.clock))
@@ -59,7 +65,7 @@ def read_orders(file: Path) -> Iterator[Any]:
             try:
                 items = orjson.loads(fh.read())
             except orjson.JSONDecodeError as exc:
-                raise typer.BadParameter(f"{file} is not valid JSON: {exc}", param_hint="FILE") from None
+                raise OmshubError(f"{file}: not valid JSON ({exc}); nothing was imported") from None
             yield from items
             return
         for number, raw in enumerate(fh, start=1):
@@ -117,7 +123,7 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Hub id (42) or CHANNEL:EXTERNAL_ID (webshop:1001).")],
+    ref: Annotated[str, typer.Argument(metavar="ORDER", help="Hub id (42) or CHANNEL:EXTERNAL_ID (webshop:1001).")],
     json_out: JsonOpt = False,
 ) -> None:
     """Show one order with its lines and reservations."""

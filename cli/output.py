@@ -13,7 +13,11 @@ from rich.table import Table
 
 from core.money import format_money
 
-console = Console()
+
+def console() -> Console:
+    """A console on the current stdout; piped output gets long lines rather than cut-off values."""
+    terminal = Console()
+    return terminal if terminal.is_terminal else Console(width=200)
 
 
 def print_json(data: Any) -> None:
@@ -22,14 +26,14 @@ def print_json(data: Any) -> None:
 
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
     if not rows:
-        console.print(f"[dim]no {title or 'rows'}[/dim]")
+        console().print(f"[dim]no {title or 'rows'}[/dim]")
         return
     table = Table(title=title, title_justify="left")
     for col in columns:
-        table.add_column(col.replace("_", " "))
+        table.add_column(col.replace("_", " "), overflow="fold")
     for row in rows:
         table.add_row(*(cell(row, col) for col in columns))
-    console.print(table)
+    console().print(table)
 
 
 def cell(row: Mapping[str, Any], col: str) -> str:

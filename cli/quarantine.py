@@ -33,7 +33,7 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    entry_id: Annotated[int, typer.Argument(help="The quarantine entry id from `quarantine list`.")],
+    entry_id: Annotated[int, typer.Argument(metavar="ID", help="The quarantine entry id from `quarantine list`.")],
     json_out: JsonOpt = False,
 ) -> None:
     """Show one quarantined record with its full payload."""

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.allocation import ShortagePolicy, Strategy
@@ -67,19 +67,6 @@ class Config(_Section):
     locations: dict[str, LocationConfig] = Field(default_factory=dict)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _channel_locations_exist(self) -> Config:
-        problems = [
-            f"channels.{name}.locations: unknown location {code!r}; add [locations.{code}] or use one of "
-            f"{sorted(self.locations) or 'the configured locations'}"
-            for name, ch in self.channels.items()
-            for code in ch.locations
-            if code not in self.locations
-        ]
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
     def location_specs(self) -> list[LocationSpec]:
         return [LocationSpec(code, loc.name or code) for code, loc in self.locations.items()]
 
@@ -95,20 +82,54 @@ def config_path(explicit: str | None) -> Path:
 
 
 def load(path: Path) -> Config:
-    """Read and validate the config file; a missing default file means built-in defaults."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    elif path.name != DEFAULT_CONFIG or path.parent != Path("."):
-        raise ConfigError(f"{path}: config file not found; pass an existing file with --config")
+    """Read and validate the config file; a missing default file means built-in defaults.
+
+    Every problem is reported at once: shape and values, references between sections, and the
+    environment overrides of [hub].
+    """
+    data = _read(path)
+    problems: list[str] = []
+    config = None
     try:
-        hub = HubSettings(**data.pop("hub", {}))
-        return Config(hub=hub, **data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(path, exc)) from None
+        problems += _describe(exc)
+    problems += _unknown_locations(data)
+    hub, hub_data = None, data.get("hub", {})
+    if isinstance(hub_data, dict):
+        try:
+            hub = HubSettings(**hub_data)
+        except ValidationError as exc:
+            problems += [p for p in _describe(exc, prefix="hub") if p not in problems]
+    if problems or config is None or hub is None:
+        raise ConfigError(f"{path}: {len(problems)} problem(s) in the configuration\n" + "\n".join(problems))
+    return config.model_copy(update={"hub": hub})
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        if path.name != DEFAULT_CONFIG or path.parent != Path("."):
+            raise ConfigError(f"{path}: config file not found; pass an existing file with --config")
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _unknown_locations(data: dict[str, Any]) -> list[str]:
+    locations, channels = data.get("locations"), data.get("channels")
+    if not isinstance(channels, dict):
+        return []
+    known = sorted(locations) if isinstance(locations, dict) else []
+    problems = []
+    for name, channel in channels.items():
+        refs = channel.get("locations") if isinstance(channel, dict) else None
+        for i, code in enumerate(refs if isinstance(refs, list) else []):
+            if code not in known:
+                fix = f"add [locations.{code}] or use one of {known}" if known else f"add [locations.{code}]"
+                problems.append(f"  channels.{name}.locations.{i}: unknown location {code!r} ({fix})")
+    return problems
 
 
 _FIXES = {
@@ -119,11 +140,11 @@ _FIXES = {
 }
 
 
-def _describe(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path}: {exc.error_count()} problem(s) in the configuration"]
+def _describe(exc: ValidationError, *, prefix: str = "") -> list[str]:
+    lines = []
     for err in exc.errors(include_url=False):
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        key = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "") or "(top level)"
         fix = _FIXES.get(err["type"])
         message = err["msg"].removeprefix("Value error, ")
         lines.append(f"  {key}: {message}" + (f" ({fix})" if fix else ""))
-    return "\n".join(lines)
+    return lines

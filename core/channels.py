@@ -52,6 +52,30 @@ def sync(conn: Connection, locations: Sequence[LocationSpec], channels: Sequence
             conn.execute(channel_locations.insert(), links)
 
 
+def in_sync(conn: Connection, locations: Sequence[LocationSpec], channels: Sequence[ChannelSpec]) -> bool:
+    """True when the store already holds these locations and channels as configured."""
+    names = dict(conn.execute(select(stock_locations.c.code, stock_locations.c.name)).all())
+    if any(names.get(loc.code) != loc.name for loc in locations):
+        return False
+    codes = location_codes(conn)
+    links: dict[str, list[str]] = {}
+    for channel, loc_id in conn.execute(
+        select(channel_locations.c.channel, channel_locations.c.location_id).order_by(channel_locations.c.priority)
+    ):
+        links.setdefault(channel, []).append(codes[loc_id])
+    stored = {
+        row.name: ChannelSpec(
+            row.name,
+            tuple(links.get(row.name, [])),
+            Strategy(row.allocation_strategy),
+            ShortagePolicy(row.shortage_policy),
+            row.allow_split,
+        )
+        for row in conn.execute(select(sales_channels))
+    }
+    return all(stored.get(ch.name) == ch for ch in channels)
+
+
 def location_ids(conn: Connection) -> dict[str, int]:
     return {code: loc_id for code, loc_id in conn.execute(select(stock_locations.c.code, stock_locations.c.id))}
 

@@ -48,7 +48,7 @@ def validate_one(item: Any) -> Accepted | Rejected:
     problems = mismatches(order, totals)
     if problems:
         reason = "totals do not reconcile: " + "; ".join(problems)
-        return Rejected(order.external_id, reason, order.model_dump(mode="json"))
+        return Rejected(order.external_id, reason, _payload(item))
     return Accepted(order, priced, totals)
 
 
@@ -70,6 +70,9 @@ def _external_id(item: Any) -> str | None:
 
 
 def _payload(item: Any) -> Any:
+    """What arrived, as it arrived (a canonical order object is kept as its JSON form)."""
     if isinstance(item, Mapping):
         return dict(item)
+    if isinstance(item, CanonicalOrder):
+        return item.model_dump(mode="json")
     return {"unparsed": repr(item)}
