@@ -10,12 +10,11 @@ from typing import Annotated
 import typer
 
 from cli.context import hub
-from cli.output import print_json, print_table
+from cli.output import JsonOpt, print_json, print_table
 from core import queries, stock_admin
 from core.errors import OmshubError
 
 app = typer.Typer(help="Stock locations and levels.", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Sku = Annotated[str, typer.Argument(metavar="SKU", help="The inventory item's SKU.")]
 Location = Annotated[str, typer.Argument(metavar="LOCATION", help="Stock location code, as in the config file.")]
 

@@ -12,7 +12,7 @@ import typer
 from rich.progress import Progress
 
 from cli.context import hub
-from cli.output import console, print_json, print_table
+from cli.output import JsonOpt, console, print_json, print_table
 from core import channels, queries
 from core.errors import OmshubError
 from core.intake import IntakeResult, ingest
@@ -22,7 +22,6 @@ from core.quarantine import Rejected
 app = typer.Typer(help="Import, list and inspect orders.", no_args_is_help=True)
 
 PAGE_SIZE = 250
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 @app.command("import")

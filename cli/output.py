@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from core.money import format_money
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def console() -> Console:

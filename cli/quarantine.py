@@ -7,11 +7,10 @@ from typing import Annotated
 import typer
 
 from cli.context import hub
-from cli.output import print_json, print_table
+from cli.output import JsonOpt, print_json, print_table
 from core import queries
 
 app = typer.Typer(help="Records that could not be taken in, with their payload and reason.", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 @app.command("list")
