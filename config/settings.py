@@ -11,11 +11,12 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from core.allocation import ShortagePolicy, Strategy
+from config.channels import ChannelConfig, JobConfig, Section
 from core.channels import ChannelSpec, LocationSpec
 from core.errors import FatalError
 
@@ -32,7 +33,17 @@ class HubSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMSHUB_", extra="forbid")
 
     database_url: str = "sqlite:///omshub.db"
-    log_format: Literal["console", "json"] = "console"
+    log_format: Literal["auto", "console", "json"] = "auto"
+    timezone: str = Field(default="UTC", description="for cron schedules and displayed times; storage is UTC")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -46,26 +57,23 @@ class HubSettings(BaseSettings):
         return (env_settings, init_settings)
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LocationConfig(_Section):
+class LocationConfig(Section):
     name: str | None = None
 
 
-class ChannelConfig(_Section):
-    type: str | None = Field(default=None, description="connector type, e.g. 'shopify'")
-    locations: list[str] = Field(min_length=1, description="stock location codes, highest priority first")
-    allocation: Strategy = Strategy.priority
-    shortage_policy: ShortagePolicy = ShortagePolicy.hold
-    allow_split: bool = True
+class DispatchJob(JobConfig):
+    batch: int = Field(default=100, ge=1, description="outbox rows claimed per round")
 
 
-class Config(_Section):
+class HubJobs(Section):
+    dispatch: DispatchJob = Field(default_factory=DispatchJob)
+
+
+class Config(Section):
     hub: HubSettings = Field(default_factory=HubSettings)
     locations: dict[str, LocationConfig] = Field(default_factory=dict)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    jobs: HubJobs = Field(default_factory=HubJobs)
 
     def location_specs(self) -> list[LocationSpec]:
         return [LocationSpec(code, loc.name or code) for code, loc in self.locations.items()]

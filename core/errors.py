@@ -10,11 +10,68 @@ class OmshubError(Exception):
 
 
 class RetryableError(OmshubError):
-    """A transient failure (rate limit, 5xx, timeout, lock conflict): back off and try again."""
+    """A transient failure (rate limit, 5xx, timeout, lock conflict): back off and try again.
+
+    `retry_after` is how long the other side asked us to wait, in seconds, when it said so.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimited(RetryableError):
+    """The other side is throttling us (HTTP 429, Brightpearl's 503): wait `retry_after`, then try again."""
+
+
+class Timeout(RetryableError):
+    """No answer in time.
+
+    `sent` says whether the request may have reached the other side. Before sending (connect, pool) a retry
+    is always safe; after sending, only an idempotent request may be repeated. For any other request the
+    HTTP layer raises `UnknownOutcome` instead of this error.
+    """
+
+    def __init__(self, message: str, *, sent: bool) -> None:
+        super().__init__(message)
+        self.sent = sent
+
+
+class PoolExhausted(Timeout):
+    """No free connection in the client's pool in time: more concurrent requests than connections."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
+
+
+class UnknownOutcome(OmshubError):
+    """A request that is not safe to repeat may or may not have taken effect.
+
+    Raised for a timeout, a dropped connection or a 500/502/504 after a non-idempotent request was sent.
+    Neither retry it blindly nor give it up: look the object up by our reference (or re-send with the same
+    idempotency key), then decide.
+    """
 
 
 class FatalError(OmshubError):
     """A failure that retrying cannot fix (auth, bad request, bad configuration)."""
+
+
+class CredentialsRejected(FatalError):
+    """The other side refused our credentials or their scopes (HTTP 401/403)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RequestRejected(FatalError):
+    """The other side refused the request itself (a 4xx other than 401/403, or a final 5xx)."""
+
+    def __init__(self, message: str, *, status: int, excerpt: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.excerpt = excerpt
 
 
 class NotFound(OmshubError):

@@ -217,3 +217,47 @@ quarantine = Table(
     Column("resolved_at", UTCDateTime),
     UniqueConstraint("channel", "fingerprint"),
 )
+
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("channel", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("job", String(64), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("trigger", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("holder", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("fetched", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("pushed", Integer, nullable=False),
+    Column("bookmark_before", Text),
+    Column("bookmark_after", Text),
+    Column("error_category", String(32)),
+    Column("error_message", Text),
+    Index("ix_job_runs_channel_job_started_at", "channel", "job", "started_at"),
+)
+
+pushed_levels = Table(
+    "pushed_levels",
+    metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("sku", String(255), primary_key=True),
+    Column("location", String(100), primary_key=True),
+    Column("available", BigInteger, nullable=False),
+    Column("pushed_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,85 @@
+"""`[channels.NAME]`: a sales channel, its connector, stock locations and jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from config.types import Duration, EnvSecret
+from core.allocation import ShortagePolicy, Strategy
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class JobConfig(Section):
+    """When a job runs: `every = "5m"` or `cron = "*/5 * * * *"` (in the hub's time zone); neither
+    means it only runs by hand. `deadline` bounds one run."""
+
+    every: Duration | None = None
+    cron: str | None = None
+    enabled: bool = True
+    deadline: Duration = timedelta(minutes=10)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> JobConfig:
+        if self.every is not None and self.cron is not None:
+            raise ValueError('give one of every = "5m" or cron = "*/5 * * * *", not both')
+        if self.every is not None and self.every <= timedelta(0):
+            raise ValueError('every must be a positive duration such as "5m"')
+        if self.cron is not None and len(self.cron.split()) != 5:
+            raise ValueError(f"cron {self.cron!r} needs five fields: minute hour day month weekday")
+        return self
+
+    @property
+    def scheduled(self) -> bool:
+        return self.enabled and (self.every is not None or self.cron is not None)
+
+
+class PullOrdersJob(JobConfig):
+    overlap: Duration = Field(default=timedelta(minutes=5), description="re-read this much before the bookmark")
+    safety_lag: Duration = Field(default=timedelta(seconds=0), description="never read closer to now than this")
+    start: AwareDatetime | None = Field(default=None, description="first bookmark; default: the first run's start")
+
+
+class PushInventoryJob(JobConfig):
+    buffer: int = Field(default=0, ge=0, description="units held back from the channel (safety stock)")
+    maximum: int | None = Field(default=None, ge=0, description="never publish more than this")
+
+
+class ReconcileJob(JobConfig):
+    window: Duration = Field(default=timedelta(days=1), description="re-pull orders changed this far back")
+
+
+class ChannelJobs(Section):
+    pull_orders: PullOrdersJob = Field(default_factory=PullOrdersJob, alias="pull-orders")
+    push_inventory: PushInventoryJob = Field(default_factory=PushInventoryJob, alias="push-inventory")
+    reconcile: ReconcileJob = Field(default_factory=ReconcileJob)
+
+
+class ChannelConfig(Section):
+    type: str | None = Field(default=None, description="connector type, e.g. 'shopify'; none for import-only")
+    base_url: str | None = None
+    credentials: dict[str, EnvSecret] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict, description="connector settings, checked by the connector")
+    locations: list[str] = Field(min_length=1, description="stock location codes, highest priority first")
+    location_ids: dict[str, str] = Field(default_factory=dict, description="hub location code → the channel's id")
+    allocation: Strategy = Strategy.priority
+    shortage_policy: ShortagePolicy = ShortagePolicy.hold
+    allow_split: bool = True
+    jobs: ChannelJobs = Field(default_factory=ChannelJobs)
+
+    @model_validator(mode="after")
+    def _connector_needs_url(self) -> ChannelConfig:
+        if self.type is not None and not self.base_url:
+            raise ValueError(f"a channel of type {self.type!r} needs base_url")
+        jobs = (self.jobs.pull_orders, self.jobs.push_inventory, self.jobs.reconcile)
+        if self.type is None and any(job.scheduled for job in jobs):
+            raise ValueError("scheduled jobs need a connector: set type (e.g. 'shopify') and base_url")
+        unknown = sorted(set(self.location_ids) - set(self.locations))
+        if unknown:
+            raise ValueError(f"location_ids names {unknown}, which are not in this channel's locations")
+        return self

@@ -1,0 +1,82 @@
+"""What a connector offers the jobs: declared once here, implemented per system."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, SecretStr
+
+from core.model import CanonicalOrder
+from core.publish import Published
+from core.quarantine import Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Orders changed in [start, end] (both inclusive, UTC)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    orders: list[CanonicalOrder | Rejected]
+    fetched: int
+    last_changed: datetime | None
+    """The latest upstream change time in this page (for the bookmark)."""
+
+
+@dataclass(slots=True)
+class PushResult:
+    pushed: list[Published] = field(default_factory=list)
+    failed: list[tuple[Published, str]] = field(default_factory=list)
+
+
+class OrderSource(Protocol):
+    def order_pages(self, window: Window) -> Iterator[OrderPage]:
+        """Pages of orders changed inside the window, oldest change first, fetched lazily."""
+        ...
+
+
+class StockSink(Protocol):
+    def push_levels(self, levels: Sequence[Published]) -> PushResult:
+        """Publish absolute available quantities; per-item failures are returned, not raised."""
+        ...
+
+
+class Connector(Protocol):
+    orders: OrderSource | None
+    stock: StockSink | None
+
+    def check(self) -> list[str]:
+        """Problems with credentials, scopes or location mapping found against the live system."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """One channel's slice of the configuration, as its connector receives it."""
+
+    name: str
+    base_url: str
+    credentials: Mapping[str, SecretStr]
+    options: BaseModel
+    location_ids: Mapping[str, str]
+    """Hub location code → the channel's location id."""
+
+
+@dataclass(frozen=True)
+class ConnectorType:
+    """A kind of connector: how its options are checked and how one is built."""
+
+    name: str
+    options: type[BaseModel]
+    credentials: tuple[str, ...]
+    build: Callable[[ChannelSettings, Any], Connector]
+    """(settings, transport) → connector; transport is the HTTP test seam (None in production)."""

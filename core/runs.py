@@ -1,0 +1,152 @@
+"""Job leases and run history.
+
+A lease on (job, channel) makes sure one run at a time does that work, across processes and
+machines sharing the database; it expires, so a crashed holder frees it. Every run, scheduled or
+manual, leaves a row: what ran, why, how it ended, what it counted and how far it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from core.store.schema import job_leases, job_runs
+from core.store.upsert import dialect_insert
+
+
+class Trigger(StrEnum):
+    scheduled = "scheduled"
+    manual = "manual"
+    backfill = "backfill"
+
+
+class RunStatus(StrEnum):
+    running = "running"
+    success = "success"
+    partial = "partial"
+    failed = "failed"
+    skipped = "skipped"
+    aborted = "aborted"
+    missed = "missed"
+
+
+@dataclass(slots=True)
+class RunCounts:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    pushed: int = 0
+
+    def as_row(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    status: RunStatus
+    counts: RunCounts
+    bookmark_after: str | None = None
+    error_category: str | None = None
+    error_message: str | None = None
+
+
+def acquire_lease(conn: Connection, key: tuple[str, str], holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take the lease on (job, channel) unless another holder has it and it has not expired."""
+    job, channel = key
+    stmt = dialect_insert(conn, job_leases).values(
+        job=job, channel=channel, holder=holder, acquired_at=now, expires_at=now + ttl
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["job", "channel"],
+        set_={"holder": holder, "acquired_at": now, "expires_at": now + ttl},
+        where=(job_leases.c.expires_at < now) | (job_leases.c.holder == holder),
+    ).returning(job_leases.c.holder)
+    return conn.execute(stmt).first() is not None
+
+
+def renew_lease(conn: Connection, key: tuple[str, str], holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Extend a lease this holder still has; False when it was lost (expired and taken)."""
+    job, channel = key
+    result = conn.execute(
+        update(job_leases)
+        .where(job_leases.c.job == job, job_leases.c.channel == channel, job_leases.c.holder == holder)
+        .values(expires_at=now + ttl)
+    )
+    return result.rowcount == 1
+
+
+def release_lease(conn: Connection, key: tuple[str, str], holder: str) -> None:
+    job, channel = key
+    conn.execute(
+        delete(job_leases).where(
+            job_leases.c.job == job, job_leases.c.channel == channel, job_leases.c.holder == holder
+        )
+    )
+
+
+def start_run(
+    conn: Connection, key: tuple[str, str], *, trigger: Trigger, holder: str, now: datetime, bookmark: str | None
+) -> int:
+    job, channel = key
+    row = {
+        "job": job,
+        "channel": channel,
+        "trigger": trigger.value,
+        "status": RunStatus.running.value,
+        "holder": holder,
+        "started_at": now,
+        "bookmark_before": bookmark,
+        **RunCounts().as_row(),
+    }
+    return int(conn.execute(job_runs.insert().values(row).returning(job_runs.c.id)).scalar_one())
+
+
+def finish_run(conn: Connection, run_id: int, end: RunEnd, now: datetime) -> None:
+    conn.execute(
+        update(job_runs)
+        .where(job_runs.c.id == run_id)
+        .values(
+            status=end.status.value,
+            finished_at=now,
+            bookmark_after=end.bookmark_after,
+            error_category=end.error_category,
+            error_message=end.error_message,
+            **end.counts.as_row(),
+        )
+    )
+
+
+def record_outcome(
+    conn: Connection, key: tuple[str, str], *, trigger: Trigger, holder: str, now: datetime, end: RunEnd
+) -> int:
+    """A run that did no work (skipped because the lease is held, or missed by the scheduler)."""
+    run_id = start_run(conn, key, trigger=trigger, holder=holder, now=now, bookmark=None)
+    finish_run(conn, run_id, end, now)
+    return run_id
+
+
+def history(
+    conn: Connection, *, channel: str | None = None, job: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    query = select(job_runs).order_by(job_runs.c.id.desc()).limit(limit)
+    if channel:
+        query = query.where(job_runs.c.channel == channel)
+    if job:
+        query = query.where(job_runs.c.job == job)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def last_success(conn: Connection) -> dict[tuple[str, str], datetime]:
+    """When each (job, channel) last finished successfully."""
+    query = (
+        select(job_runs.c.job, job_runs.c.channel, func.max(job_runs.c.finished_at))
+        .where(job_runs.c.status == RunStatus.success.value)
+        .group_by(job_runs.c.job, job_runs.c.channel)
+    )
+    return {(job, channel): finished for job, channel, finished in conn.execute(query)}

@@ -1,0 +1,124 @@
+"""Every job the configuration defines, as (key, schedule, work): what the daemon schedules and
+what `omshub jobs run` runs, through the same runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from config.channels import JobConfig
+from config.settings import Config
+from connectors.base import Connector, OrderSource, Window
+from core import bookmarks
+from core.errors import FatalError
+from core.outbox import OutboxStatus, RetryPolicy
+from core.store.schema import outbox
+from jobs.dispatch import Handler, dispatch
+from jobs.pull_orders import ORDERS, pull_orders, pull_window
+from jobs.push_inventory import push_inventory_work
+from jobs.runner import RunScope, Work
+
+PULL, PUSH, RECONCILE, DISPATCH = "pull-orders", "push-inventory", "reconcile", "dispatch"
+CHANNEL_JOBS = (PULL, PUSH, RECONCILE)
+HUB = ""
+"""The channel slot of hub-wide jobs."""
+
+
+@dataclass(frozen=True)
+class JobDef:
+    key: tuple[str, str]
+    schedule: JobConfig
+    work: Work
+    bookmark: Callable[[], str | None]
+
+    @property
+    def id(self) -> str:
+        return f"{self.key[0]}:{self.key[1]}" if self.key[1] else self.key[0]
+
+
+class Catalog:
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        connectors: Mapping[str, Connector],
+        handlers: Mapping[str, Handler] | None = None,
+    ) -> None:
+        self.config, self.engine, self.connectors = config, engine, connectors
+        self.handlers = handlers or {}
+
+    def all(self) -> list[JobDef]:
+        """Every job that can run: each connected channel's jobs, and dispatch."""
+        defs = [self.get(DISPATCH, None)]
+        for name, channel in self.config.channels.items():
+            if channel.type is not None:
+                defs += [self.get(job, name) for job in CHANNEL_JOBS if self._supports(job, name)]
+        return defs
+
+    def get(self, job: str, channel: str | None) -> JobDef:
+        if job == DISPATCH:
+            if channel:
+                raise FatalError("dispatch serves every channel; run it without --channel")
+            cfg = self.config.jobs.dispatch
+            return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None)
+        if job not in CHANNEL_JOBS:
+            known = ", ".join((*CHANNEL_JOBS, DISPATCH))
+            raise FatalError(f"unknown job {job!r}; the jobs are {known}")
+        if not channel:
+            raise FatalError(f"{job} runs per channel; add --channel NAME")
+        if channel not in self.config.channels:
+            raise FatalError(f"channel {channel!r} is not configured; add [channels.{channel}] to the config file")
+        if not self._supports(job, channel):
+            raise FatalError(f"channel {channel!r} has no connector that can {job}; set its type and base_url")
+        return self._channel_job(job, channel)
+
+    def _supports(self, job: str, channel: str) -> bool:
+        connector = self.connectors.get(channel)
+        if connector is None:
+            return False
+        return connector.stock is not None if job == PUSH else connector.orders is not None
+
+    def _channel_job(self, job: str, channel: str) -> JobDef:
+        jobs = self.config.channels[channel].jobs
+        connector = self.connectors[channel]
+        if job == PULL:
+            cfg = jobs.pull_orders
+            source = _orders(connector)
+
+            def work(scope: RunScope) -> None:
+                pull_orders(scope, source, overlap=cfg.overlap, safety_lag=cfg.safety_lag)
+
+            start = cfg.start.isoformat() if cfg.start else None
+            return JobDef((job, channel), cfg, work, lambda: self._bookmark(channel, ORDERS) or start)
+        if job == RECONCILE:
+            window = jobs.reconcile.window
+            source = _orders(connector)
+
+            def reconcile(scope: RunScope) -> None:
+                pull_window(scope, source, stream=None, window=Window(scope.started_at - window, scope.started_at))
+
+            return JobDef((job, channel), jobs.reconcile, reconcile, lambda: None)
+        return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
+
+    def _dispatch_work(self, batch: int) -> Work:
+        def work(scope: RunScope) -> None:
+            if scope.dry_run:
+                with scope.engine.connect() as conn:
+                    due = select(func.count()).where(outbox.c.status == OutboxStatus.pending.value)
+                    scope.counts.fetched = int(conn.execute(due).scalar_one())
+                return
+            dispatch(scope, self.handlers, batch=batch, policy=RetryPolicy())
+
+        return work
+
+    def _bookmark(self, channel: str, stream: str) -> str | None:
+        with self.engine.connect() as conn:
+            return bookmarks.load(conn, channel, stream)
+
+
+def _orders(connector: Connector) -> OrderSource:
+    if connector.orders is None:
+        raise FatalError("this connector cannot read orders")
+    return connector.orders

@@ -1,0 +1,49 @@
+"""dispatch: hand due outbox rows to their handlers, then mark them done or failed.
+
+Claims are leased and committed before any handler runs (no network call inside a transaction).
+A topic without a handler has nobody to tell yet and is completed as such; providers register
+handlers as they are configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import structlog
+
+from core import outbox
+from core.errors import FatalError, RetryableError
+from core.outbox import OutboxMessage, RetryPolicy
+from jobs.runner import RunScope
+
+Handler = Callable[[OutboxMessage], None]
+log = structlog.get_logger("omshub.dispatch")
+
+
+def dispatch(scope: RunScope, handlers: Mapping[str, Handler], *, batch: int, policy: RetryPolicy) -> None:
+    worker = f"{scope.job}:{id(scope)}"
+    while True:
+        scope.check()
+        with scope.engine.begin() as conn:
+            claimed = outbox.claim(conn, worker, scope.clock.now(), limit=batch)
+        if not claimed:
+            return
+        scope.counts.fetched += len(claimed)
+        for message in claimed:
+            _deliver(scope, message, handlers.get(message.topic), policy)
+
+
+def _deliver(scope: RunScope, message: OutboxMessage, handler: Handler | None, policy: RetryPolicy) -> None:
+    error = None
+    if handler is not None:
+        try:
+            handler(message)
+        except (RetryableError, FatalError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+    with scope.engine.begin() as conn:
+        if error is None:
+            outbox.complete(conn, [message.id], scope.clock.now())
+            scope.counts.pushed += handler is not None
+            return
+        status = outbox.fail(conn, message.id, error, scope.clock.now(), policy)
+    log.warning("outbox.failed", message_id=message.id, topic=message.topic, status=status.value, error=error)

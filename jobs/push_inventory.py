@@ -1,0 +1,37 @@
+"""push-inventory: publish to a channel the stock it may sell, only where the value changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core import publish
+from core.errors import RetryableError
+from jobs.runner import RunScope, Work
+
+if TYPE_CHECKING:
+    from jobs.catalog import Catalog
+
+
+def push_inventory_work(catalog: Catalog, channel: str) -> Work:
+    settings = catalog.config.channels[channel]
+    cfg = settings.jobs.push_inventory
+    sink = catalog.connectors[channel].stock
+    assert sink is not None
+    mapped = [code for code in settings.locations if code in settings.location_ids]
+
+    def work(scope: RunScope) -> None:
+        scope.check()
+        with scope.engine.connect() as conn:
+            changed = publish.to_publish(conn, channel, mapped, buffer=cfg.buffer, maximum=cfg.maximum)
+        scope.counts.fetched = len(changed)
+        if scope.dry_run or not changed:
+            return
+        result = sink.push_levels(changed)
+        with scope.engine.begin() as conn:
+            publish.record_pushed(conn, channel, result.pushed, scope.clock.now())
+        scope.counts.pushed = len(result.pushed)
+        if result.failed:
+            sample = "; ".join(f"{p.sku}@{p.location}: {why}" for p, why in result.failed[:5])
+            raise RetryableError(f"{len(result.failed)} level(s) were not accepted: {sample}")
+
+    return work

@@ -1,0 +1,62 @@
+"""Fakes of our own connector interfaces, for job tests without HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connectors.base import OrderPage, PushResult, Window
+from core.model import CanonicalOrder
+from core.publish import Published
+
+
+@dataclass
+class FakeOrderSource:
+    """Serves pages of canonical orders; `on_page` runs before page i is handed out (to fail or move time)."""
+
+    pages: list[list[dict[str, Any]]]
+    on_page: Callable[[int], None] = lambda i: None
+    windows: list[Window] = field(default_factory=list)
+
+    def order_pages(self, window: Window) -> Iterator[OrderPage]:
+        self.windows.append(window)
+        for i, raw in enumerate(self.pages):
+            self.on_page(i)
+            orders = [CanonicalOrder.model_validate(o) for o in raw]
+            last = max((o.changed_at for o in orders), default=None)
+            yield OrderPage(list(orders), len(orders), last)
+
+
+@dataclass
+class FakeStockSink:
+    reject: set[str] = field(default_factory=set)
+    calls: list[list[Published]] = field(default_factory=list)
+
+    def push_levels(self, levels: Sequence[Published]) -> PushResult:
+        self.calls.append(list(levels))
+        result = PushResult()
+        for level in levels:
+            if level.sku in self.reject:
+                result.failed.append((level, "422 inventory item not stocked at this location"))
+            else:
+                result.pushed.append(level)
+        return result
+
+
+@dataclass
+class FakeConnector:
+    orders: FakeOrderSource | None = None
+    stock: FakeStockSink | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def check(self) -> list[str]:
+        return self.problems
+
+    def close(self) -> None:
+        return None
+
+
+def at(moment: datetime) -> str:
+    return moment.isoformat()

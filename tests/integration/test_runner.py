@@ -1,0 +1,145 @@
+"""The runner, leases and the pull-orders job, with a fake order source."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core import bookmarks, runs
+from core.errors import FatalError, RateLimited
+from core.runs import RunStatus, Trigger
+from core.store.schema import job_runs, orders
+from jobs.pull_orders import pull_orders
+from jobs.runner import Runner
+from tests.fakes import FakeOrderSource
+from tests.support import line, order, setup_hub
+
+KEY = ("pull-orders", "web")
+
+
+def pull(source, *, overlap=timedelta(minutes=5), lag=timedelta(0)):
+    return lambda scope: pull_orders(scope, source, overlap=overlap, safety_lag=lag)
+
+
+def runner(engine, clock, holder="daemon-a", **kw):
+    return Runner(engine, clock, holder=holder, **kw)
+
+
+def history(engine):
+    with engine.connect() as conn:
+        return runs.history(conn)
+
+
+def test_a_lease_is_exclusive_until_it_expires_and_can_be_renewed_and_released(engine, clock):
+    ttl = timedelta(minutes=2)
+    with engine.begin() as conn:
+        assert runs.acquire_lease(conn, KEY, "a", clock.now(), ttl)
+        assert not runs.acquire_lease(conn, KEY, "b", clock.now(), ttl)
+        assert runs.acquire_lease(conn, KEY, "a", clock.now(), ttl), "the holder may take its own lease again"
+    clock.advance(timedelta(minutes=3))
+    with engine.begin() as conn:
+        assert not runs.renew_lease(conn, KEY, "b", clock.now(), ttl)
+        assert runs.acquire_lease(conn, KEY, "b", clock.now(), ttl), "an expired lease is free"
+        assert not runs.renew_lease(conn, KEY, "a", clock.now(), ttl)
+        runs.release_lease(conn, KEY, "b")
+        assert runs.acquire_lease(conn, KEY, "c", clock.now(), ttl)
+
+
+def test_a_successful_pull_records_counts_and_bookmarks(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 10})
+    source = FakeOrderSource([[order("1", minutes=1), order("2", minutes=2)], [order("3", minutes=3)]])
+    report = runner(engine, clock).run(
+        KEY, pull(source), trigger=Trigger.manual, deadline=timedelta(minutes=5), bookmark="2026-11-20T08:00:00+00:00"
+    )
+    assert report.status is RunStatus.success
+    [row] = history(engine)
+    assert (row["status"], row["trigger"], row["fetched"], row["created"]) == ("success", "manual", 3, 3)
+    assert row["bookmark_before"] == "2026-11-20T08:00:00+00:00"
+    assert row["bookmark_after"] == clock.now().isoformat()
+    [window] = source.windows
+    assert window.start.isoformat() == "2026-11-20T07:55:00+00:00" and window.end == clock.now()
+
+
+def test_the_bookmark_advances_with_each_committed_page_and_a_failure_resumes_there(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 10})
+    pages = [[order("1", minutes=1)], [order("2", minutes=2)], [order("3", minutes=3)]]
+
+    def fail_on_third(i):
+        if i == 2:
+            raise RateLimited("429 Too Many Requests", retry_after=7)
+
+    report = runner(engine, clock).run(
+        KEY,
+        pull(FakeOrderSource(pages, fail_on_third)),
+        trigger=Trigger.scheduled,
+        deadline=timedelta(minutes=5),
+        bookmark="2026-11-20T08:00:00+00:00",
+    )
+    assert (report.status, report.error_category) == (RunStatus.partial, "rate_limited")
+    with engine.connect() as conn:
+        mark = bookmarks.load(conn, "web", "orders")
+        assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 2
+    assert mark == order("2", minutes=2)["updated_at"].replace("Z", "+00:00")
+    retry = FakeOrderSource(pages)
+    runner(engine, clock).run(
+        KEY, pull(retry, overlap=timedelta(0)), trigger=Trigger.scheduled, deadline=timedelta(minutes=5), bookmark=mark
+    )
+    assert retry.windows[0].start.isoformat() == mark
+
+
+def test_a_held_lease_makes_the_second_run_skip_and_say_so(engine, clock):
+    setup_hub(engine)
+    with engine.begin() as conn:
+        runs.acquire_lease(conn, KEY, "daemon-b", clock.now(), timedelta(minutes=2))
+    report = runner(engine, clock).run(
+        KEY, pull(FakeOrderSource([[order("1")]])), trigger=Trigger.manual, deadline=timedelta(minutes=5)
+    )
+    assert report.status is RunStatus.skipped
+    [row] = history(engine)
+    assert (row["status"], row["error_category"]) == ("skipped", "lease_held")
+
+
+def test_a_fatal_error_fails_the_run_and_frees_the_lease(engine, clock):
+    setup_hub(engine)
+
+    def broken(scope):
+        raise FatalError("401 from the channel: check the access token")
+
+    report = runner(engine, clock).run(KEY, broken, trigger=Trigger.manual, deadline=timedelta(minutes=5))
+    assert (report.status, report.error_category) == (RunStatus.failed, "fatal")
+    assert "access token" in history(engine)[0]["error_message"]
+    with engine.begin() as conn:
+        assert runs.acquire_lease(conn, KEY, "someone-else", clock.now(), timedelta(minutes=2))
+
+
+def test_a_run_past_its_deadline_is_aborted_between_pages(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 10})
+    source = FakeOrderSource([[order("1")], [order("2")]], on_page=lambda i: clock.advance(timedelta(minutes=3)))
+    report = runner(engine, clock).run(KEY, pull(source), trigger=Trigger.scheduled, deadline=timedelta(minutes=5))
+    assert (report.status, report.error_category) == (RunStatus.aborted, "deadline")
+    assert report.counts.created == 1
+
+
+def test_a_shutdown_request_stops_the_run_after_the_current_page(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 10})
+    stop = threading.Event()
+    source = FakeOrderSource([[order("1")], [order("2")]], on_page=lambda i: stop.set() if i == 1 else None)
+    report = runner(engine, clock, stop=stop).run(
+        KEY, pull(source), trigger=Trigger.scheduled, deadline=timedelta(minutes=5)
+    )
+    assert (report.status, report.error_category, report.counts.created) == (RunStatus.aborted, "shutdown", 1)
+
+
+def test_a_dry_run_counts_what_it_would_do_and_changes_nothing(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 10})
+    source = FakeOrderSource([[order("1", line("SKU-A", 2)), order("2")]])
+    report = runner(engine, clock).run(
+        KEY, pull(source), trigger=Trigger.manual, deadline=timedelta(minutes=5), dry_run=True
+    )
+    assert (report.status, report.run_id, report.counts.created) == (RunStatus.success, None, 2)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(job_runs)).scalar_one() == 0
+        assert bookmarks.load(conn, "web", "orders") is None
