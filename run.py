@@ -11,14 +11,14 @@ from functools import cache
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from cli import db, inventory, orders, quarantine
+from cli import db, inventory, jobs, orders, quarantine
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
 from config.runtime import tune_gc
+from connectors import registry
 from core.clock import SystemClock
 from core.errors import OmshubError
 from core.store.engine import make_engine
@@ -34,17 +34,23 @@ app.add_typer(db.app, name="db")
 app.add_typer(orders.app, name="orders")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(jobs.channels_app, name="channels")
+app.command("daemon")(jobs.daemon)
+app.command("backfill")(jobs.backfill)
+app.command("status")(jobs.status)
 
 
-_engines: list[Engine] = []
+_hubs: list[Hub] = []
 
 
 def build_hub(config_file: str | None) -> Hub:
-    config = settings.load(settings.config_path(config_file))
+    types = registry.connector_types()
+    config = settings.load(settings.config_path(config_file), check=lambda cfg: registry.problems(cfg, types))
     log_setup.configure(config.hub.log_format)
-    engine = make_engine(config.hub.database_url)
-    _engines.append(engine)
-    return Hub(config=config, engine=engine, clock=SystemClock())
+    hub = Hub(config=config, engine=make_engine(config.hub.database_url), clock=SystemClock(), types=types)
+    _hubs.append(hub)
+    return hub
 
 
 @app.callback()
@@ -71,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"error: database: {exc.orig}; a new or older database needs `omshub db upgrade`", err=True)
         return 1
     finally:
-        while _engines:
-            _engines.pop().dispose()
+        while _hubs:
+            _hubs.pop().close()
     return 0
 
 

@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import typer
 from sqlalchemy import Engine
 
 from config.settings import Config
+from connectors import registry
+from connectors.base import Connector, ConnectorType
 from core import channels
 from core.clock import Clock
 from core.errors import FatalError
 from core.store import migrate
+from jobs.catalog import Catalog
+from jobs.runner import Runner
 
 
-@dataclass(frozen=True)
+@dataclass
 class Hub:
     config: Config
     engine: Engine
     clock: Clock
+    types: Mapping[str, ConnectorType] = field(default_factory=dict)
+    transport: Any = None
+    """HTTP transport for every connector (tests); None in production."""
+    _connectors: dict[str, Connector] | None = None
+
+    def connectors(self) -> dict[str, Connector]:
+        if self._connectors is None:
+            self._connectors = registry.build(self.config, self.types, self.transport)
+        return self._connectors
+
+    def catalog(self) -> Catalog:
+        return Catalog(self.config, self.engine, self.connectors())
+
+    def runner(self, stop: threading.Event | None = None) -> Runner:
+        return Runner(self.engine, self.clock, holder=f"{socket.gethostname()}:{os.getpid()}", stop=stop)
+
+    def close(self) -> None:
+        for connector in (self._connectors or {}).values():
+            connector.close()
+        self.engine.dispose()
 
 
 HubFactory = Callable[[], Hub]

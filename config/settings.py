@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,11 +90,11 @@ def config_path(explicit: str | None) -> Path:
     return Path(explicit or os.environ.get("OMSHUB_CONFIG") or DEFAULT_CONFIG)
 
 
-def load(path: Path) -> Config:
+def load(path: Path, check: Callable[[Config], list[str]] | None = None) -> Config:
     """Read and validate the config file; a missing default file means built-in defaults.
 
-    Every problem is reported at once: shape and values, references between sections, and the
-    environment overrides of [hub].
+    Every problem is reported at once: shape and values, references between sections, the
+    environment overrides of [hub], and what `check` finds (the connectors' own settings).
     """
     data = _read(path)
     problems: list[str] = []
@@ -109,6 +110,8 @@ def load(path: Path) -> Config:
             hub = HubSettings(**hub_data)
         except ValidationError as exc:
             problems += [p for p in _describe(exc, prefix="hub") if p not in problems]
+    if config is not None and check is not None:
+        problems += check(config)
     if problems or config is None or hub is None:
         raise ConfigError(f"{path}: {len(problems)} problem(s) in the configuration\n" + "\n".join(problems))
     return config.model_copy(update={"hub": hub})

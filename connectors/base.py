@@ -49,8 +49,11 @@ class StockSink(Protocol):
 
 
 class Connector(Protocol):
-    orders: OrderSource | None
-    stock: StockSink | None
+    @property
+    def orders(self) -> OrderSource | None: ...
+
+    @property
+    def stock(self) -> StockSink | None: ...
 
     def check(self) -> list[str]:
         """Problems with credentials, scopes or location mapping found against the live system."""

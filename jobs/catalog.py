@@ -74,6 +74,11 @@ class Catalog:
             raise FatalError(f"channel {channel!r} has no connector that can {job}; set its type and base_url")
         return self._channel_job(job, channel)
 
+    def source(self, channel: str) -> OrderSource:
+        """The channel's order source (for backfills), with the same checks as `get`."""
+        self.get(PULL, channel)
+        return _orders(self.connectors[channel])
+
     def _supports(self, job: str, channel: str) -> bool:
         connector = self.connectors.get(channel)
         if connector is None:

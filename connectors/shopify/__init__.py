@@ -1,0 +1,1 @@
+"""Shopify Admin REST connector: the order schema and the pure mapper to the canonical order."""

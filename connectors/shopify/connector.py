@@ -1,0 +1,162 @@
+"""The Shopify connector: orders in (Admin REST `orders.json`, Link-header pages), stock out
+(`inventory_levels/set.json`), and a check of credentials and location mapping.
+
+Declaration: a stream of orders ordered by `updated_at`, `status=any` (the default hides cancelled
+and closed orders), inclusive `updated_at_min/max` bounds, 250 per page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.http import HttpSettings, RetryPolicy, json_body, make_client, send
+from connectors.paging import LinkHeaderPaginator, iterate_pages
+from connectors.shopify.mapper import map_page
+from core.errors import FatalError, OmshubError, RequestRejected
+from core.publish import Published
+
+
+class ShopifyOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_version: str = Field(default="2024-10", pattern=r"^\d{4}-\d{2}$")
+    page_size: int = Field(default=250, ge=1, le=250)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+
+
+class ShopifyConnector:
+    def __init__(
+        self,
+        settings: ChannelSettings,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        options = settings.options
+        assert isinstance(options, ShopifyOptions)
+        self.settings, self.options = settings, options
+        http = HttpSettings(
+            base_url=settings.base_url.rstrip("/") + f"/admin/api/{options.api_version}/",
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.read_timeout,
+            retry=RetryPolicy(max_attempts=options.max_attempts),
+        )
+        self.policy = http.retry
+        token = settings.credentials["access_token"].get_secret_value()
+        self.client = make_client(http, headers={"X-Shopify-Access-Token": token}, transport=transport)
+        self.orders = self
+        self.stock = self
+        self._items: dict[str, int] = {}
+        self._sleep = sleep
+
+    def _send(self, client: httpx.Client, request: httpx.Request) -> httpx.Response:
+        return send(client, request, policy=self.policy, sleep=self._sleep)
+
+    def order_pages(self, window: Window) -> Iterator[OrderPage]:
+        params = {
+            "status": "any",
+            "updated_at_min": window.start.isoformat(),
+            "updated_at_max": window.end.isoformat(),
+            "order": "updated_at asc",
+            "limit": str(self.options.page_size),
+        }
+        first = self.client.build_request("GET", "orders.json", params=params)
+        pages = iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=self._send)
+        for page in pages:
+            yield OrderPage(map_page(page.records), len(page.records), _last_change(page.records))
+
+    def push_levels(self, levels: Sequence[Published]) -> PushResult:
+        result = PushResult()
+        for level in levels:
+            target = self._target(level)
+            if isinstance(target, str):
+                result.failed.append((level, target))
+                continue
+            body = {"location_id": target[1], "inventory_item_id": target[0], "available": level.available}
+            request = self.client.build_request("POST", "inventory_levels/set.json", json=body)
+            try:
+                # an absolute set is safe to repeat
+                send(self.client, request, policy=self.policy, idempotent=True, sleep=self._sleep)
+            except RequestRejected as exc:
+                result.failed.append((level, str(exc)))
+                continue
+            result.pushed.append(level)
+        return result
+
+    def _target(self, level: Published) -> tuple[int, int] | str:
+        location = self.settings.location_ids.get(level.location)
+        if location is None:
+            return f"location {level.location!r} has no Shopify location id in location_ids"
+        if level.sku not in self._items:
+            self._items = self._inventory_items()
+        item = self._items.get(level.sku)
+        if item is None:
+            return f"no Shopify variant has SKU {level.sku!r}"
+        return item, int(location)
+
+    def _inventory_items(self) -> dict[str, int]:
+        """SKU → inventory item id from every product variant (read once, again when a SKU is unknown)."""
+        params = {"fields": "id,variants", "limit": "250"}
+        first = self.client.build_request("GET", "products.json", params=params)
+        items = {}
+        for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_products, send=self._send):
+            for product in page.records:
+                for variant in product.get("variants") or []:
+                    if variant.get("sku"):
+                        items[str(variant["sku"])] = int(variant["inventory_item_id"])
+        return items
+
+    def check(self) -> list[str]:
+        try:
+            response = self._send(self.client, self.client.build_request("GET", "locations.json"))
+        except OmshubError as exc:
+            return [str(exc)]
+        known = {str(loc.get("id")): loc for loc in json_body(response).get("locations", [])}
+        problems = []
+        for code, location_id in self.settings.location_ids.items():
+            found = known.get(str(location_id))
+            if found is None:
+                problems.append(f"location_ids.{code} = {location_id}: no such Shopify location")
+            elif found.get("active") is False:
+                problems.append(f"location_ids.{code} = {location_id}: the Shopify location is not active")
+        return problems
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _orders(body: Any) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
+        raise FatalError("orders.json answered without an 'orders' list")
+    return list(body["orders"])
+
+
+def _products(body: Any) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("products"), list):
+        raise FatalError("products.json answered without a 'products' list")
+    return list(body["products"])
+
+
+def _last_change(raw_orders: list[Any]) -> datetime | None:
+    moments = []
+    for raw in raw_orders:
+        value = raw.get("updated_at") if isinstance(raw, dict) else None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            moments.append(moment.astimezone(UTC))
+    return max(moments, default=None)
+
+
+SHOPIFY = ConnectorType(name="shopify", options=ShopifyOptions, credentials=("access_token",), build=ShopifyConnector)

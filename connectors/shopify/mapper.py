@@ -1,0 +1,261 @@
+"""Shopify order → canonical order: a pure translation, no I/O.
+
+Money is read in the shop currency (`currency`, the `*_set.shop_money` side where present, else the plain
+field, which Shopify also states in shop currency); the presentment currency stays in `raw`. The stated
+totals are Shopify's original ones, so the hub's reconciliation catches a payload whose numbers disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from connectors.shopify import schema
+from connectors.shopify.schema import ShopifyOrder, parse_order
+from core.errors import SkippableRecord
+from core.model import CanonicalOrder, FulfillmentStatus, OrderStatus, PaymentStatus
+from core.money import exponent, format_money, to_minor
+from core.quarantine import Rejected
+from core.validation import describe_errors
+
+_PAYMENT_STATUS = {
+    "pending": PaymentStatus.awaiting,
+    "authorized": PaymentStatus.authorized,
+    "partially_paid": PaymentStatus.partially_captured,
+    "paid": PaymentStatus.captured,
+    "partially_refunded": PaymentStatus.partially_refunded,
+    "refunded": PaymentStatus.refunded,
+    "voided": PaymentStatus.canceled,
+    "expired": PaymentStatus.canceled,
+}
+_FULFILLMENT_STATUS = {
+    None: FulfillmentStatus.not_fulfilled,
+    "partial": FulfillmentStatus.partially_fulfilled,
+    "fulfilled": FulfillmentStatus.fulfilled,
+    "restocked": FulfillmentStatus.canceled,
+}
+
+
+def map_page(raw_orders: list[dict[str, Any]]) -> list[CanonicalOrder | Rejected]:
+    """Map a page; an order that cannot be mapped becomes a Rejected (quarantined by intake), the page goes on."""
+    return [_map_one(raw) for raw in raw_orders]
+
+
+def _map_one(raw: dict[str, Any]) -> CanonicalOrder | Rejected:
+    try:
+        return to_canonical(parse_order(raw), raw)
+    except SkippableRecord as exc:
+        return Rejected(exc.external_id or schema.raw_id(raw), exc.reason, raw)
+
+
+def to_canonical(order: ShopifyOrder, raw: dict[str, Any]) -> CanonicalOrder:
+    """The canonical order of one validated Shopify order; raises SkippableRecord naming what does not fit."""
+    try:
+        return CanonicalOrder.model_validate(_fields(order, raw))
+    except _Unmappable as exc:
+        raise SkippableRecord(str(exc), external_id=str(order.id)) from None
+    except ValidationError as exc:
+        reason = "mapped order is invalid: " + describe_errors(exc)
+        raise SkippableRecord(reason, external_id=str(order.id)) from None
+
+
+class _Unmappable(ValueError):
+    """A payload fact the canonical order cannot express; the message names the Shopify field."""
+
+
+def _fields(order: ShopifyOrder, raw: dict[str, Any]) -> dict[str, Any]:
+    currency = _shop_currency(order)
+    _refuse_unmapped_charges(order, currency)
+    _check_refunds(order, currency)
+    shipping_discount = sum(_allocated(s.discount_allocations, currency) for s in order.shipping_lines)
+    return {
+        "external_id": str(order.id),
+        "display_number": order.name,
+        "status": _status(order),
+        # An unknown financial_status is a real, valid order whose payment state we cannot name:
+        # it is taken in (and holds stock) but flagged for an operator instead of being quarantined.
+        "payment_status": _PAYMENT_STATUS.get(order.financial_status or "", PaymentStatus.requires_action),
+        "fulfillment_status": _FULFILLMENT_STATUS.get(order.fulfillment_status, FulfillmentStatus.requires_action),
+        "currency": currency,
+        "placed_at": _placed_at(order),
+        "updated_at": order.updated_at,
+        "customer": _customer(order),
+        "shipping_address": _address(order.shipping_address),
+        "billing_address": _address(order.billing_address),
+        "notes": order.note or None,
+        "lines": [_line(item, currency, i) for i, item in enumerate(order.line_items)],
+        # Net of shipping discounts. `discounted_price` is not used: whether it already contains cart-level
+        # (free-shipping) discounts changed between API versions, so price − allocations is the safe reading.
+        "shipping_total": sum(_shop(s.price, s.price_set, currency) for s in order.shipping_lines) - shipping_discount,
+        "shipping_tax": sum(_taxed(s.tax_lines, currency) for s in order.shipping_lines),
+        "order_discount": 0,  # Shopify allocates every order-level discount to the lines (discount_allocations)
+        "taxes_included": order.taxes_included,
+        "totals": _stated_totals(order, currency, shipping_discount),
+        "raw": raw,
+    }
+
+
+def _line(item: schema.LineItem, currency: str, index: int) -> dict[str, Any]:
+    if item.current_quantity > item.quantity:
+        raise _Unmappable(
+            f"line_items[{index}].current_quantity: {item.current_quantity} exceeds quantity {item.quantity}"
+        )
+    return {
+        "line_id": str(item.id),
+        "sku": item.sku or None,  # "" or null: the line holds no stock (gift cards, custom items)
+        "title": f"{item.title} - {item.variant_title}" if item.variant_title else item.title,
+        "quantity": item.quantity,
+        "unit_price": _shop(item.price, item.price_set, currency),
+        "discount": _allocated(item.discount_allocations, currency),  # not the legacy `total_discount`
+        "tax_lines": [_tax_line(t, currency) for t in item.tax_lines],
+        # Units removed by edits or refunds; fulfilled units are those no longer fulfillable among the
+        # current ones, so fulfilled + canceled never exceeds quantity.
+        "canceled_quantity": item.quantity - item.current_quantity,
+        "fulfilled_quantity": max(item.current_quantity - item.fulfillable_quantity, 0),
+    }
+
+
+def _tax_line(tax: schema.TaxLine, currency: str) -> dict[str, Any]:
+    return {"title": tax.title, "rate": tax.rate, "amount": _shop(tax.price, tax.price_set, currency)}
+
+
+def _stated_totals(order: ShopifyOrder, currency: str, shipping_discount: int) -> dict[str, int | None]:
+    """Shopify's original totals in canonical terms (the `current_*` ones already reflect edits and refunds).
+
+    `total_discounts` holds every discount, shipping discounts included, while the canonical discount_total
+    is the line discounts only (shipping_total is already net of its discount), so the shipping part comes
+    off. `total_shipping_price_set` is the shipping before discounts, so it comes off there as well.
+    """
+    shipping = order.total_shipping_price_set
+    return {
+        "subtotal": _shop(order.total_line_items_price, order.total_line_items_price_set, currency),
+        "discount_total": _shop(order.total_discounts, order.total_discounts_set, currency) - shipping_discount,
+        "shipping_total": None if shipping is None else _set_amount(shipping, currency) - shipping_discount,
+        "tax_total": _shop(order.total_tax, order.total_tax_set, currency),
+        "total": _shop(order.total_price, order.total_price_set, currency),
+    }
+
+
+def _status(order: ShopifyOrder) -> OrderStatus:
+    if order.cancelled_at is not None:
+        return OrderStatus.canceled
+    if order.closed_at is not None:
+        return OrderStatus.completed
+    return OrderStatus.pending
+
+
+def _placed_at(order: ShopifyOrder) -> datetime:
+    placed = order.created_at or order.processed_at
+    if placed is None:
+        raise _Unmappable("created_at: missing, and no processed_at either")
+    return placed
+
+
+def _customer(order: ShopifyOrder) -> dict[str, Any] | None:
+    """The customer may be null (guest, POS); the order's email and phone still reach them."""
+    known = order.customer or _NOBODY
+    email = known.email or order.email or order.contact_email or None
+    phone = known.phone or order.phone or None
+    if order.customer is None and email is None and phone is None:
+        return None
+    return {
+        "email": email,
+        "first_name": known.first_name or None,
+        "last_name": known.last_name or None,
+        "phone": phone,
+    }
+
+
+def _address(address: schema.Address | None) -> dict[str, Any] | None:
+    if address is None:  # absent for orders with nothing to ship (shipping) or from POS (billing)
+        return None
+    return {
+        "first_name": address.first_name or None,
+        "last_name": address.last_name or None,
+        "company": address.company or None,
+        "address_1": address.address1 or None,
+        "address_2": address.address2 or None,
+        "city": address.city or None,
+        "province": address.province or None,
+        "postal_code": address.zip or None,
+        "country_code": address.country_code or None,
+        "phone": address.phone or None,
+    }
+
+
+def _check_refunds(order: ShopifyOrder, currency: str) -> None:
+    """Refund lines must fit their line: no more units than were removed, no more money than was charged."""
+    for line_item_id, (units, subtotal, tax) in _refunded(order, currency).items():
+        i, item = next((i, it) for i, it in enumerate(order.line_items) if it.id == line_item_id)
+        removed = item.quantity - item.current_quantity
+        if units > removed:
+            raise _Unmappable(
+                f"line_items[{i}].current_quantity: {removed} units removed, but refunds take back {units}"
+            )
+        price = _shop(item.price, item.price_set, currency)
+        net = item.quantity * price - _allocated(item.discount_allocations, currency)
+        line_tax = _taxed(item.tax_lines, currency)
+        if subtotal > net or tax > line_tax:
+            refunded, charged = format_money(subtotal + tax, currency), format_money(net + line_tax, currency)
+            raise _Unmappable(f"line_items[{i}]: refunds return {refunded} with tax, the line was charged {charged}")
+
+
+def _refunded(order: ShopifyOrder, currency: str) -> dict[int, tuple[int, int, int]]:
+    """Units, subtotal and tax refunded per line id (refund amounts are exact Decimals, see the schema)."""
+    line_ids = {item.id for item in order.line_items}
+    sums: dict[int, tuple[int, int, int]] = {}
+    for r, refund in enumerate(order.refunds):
+        for k, part in enumerate(refund.refund_line_items):
+            if part.line_item_id not in line_ids:
+                where = f"refunds[{r}].refund_line_items[{k}].line_item_id"
+                raise _Unmappable(f"{where}: {part.line_item_id} is not a line of this order")
+            units, subtotal, tax = sums.get(part.line_item_id, (0, 0, 0))
+            sums[part.line_item_id] = (
+                units + part.quantity,
+                subtotal + to_minor(part.subtotal, currency),
+                tax + to_minor(part.total_tax, currency),
+            )
+    return sums
+
+
+def _refuse_unmapped_charges(order: ShopifyOrder, currency: str) -> None:
+    """Tips, duties and additional fees are part of total_price but have no place in the canonical order."""
+    charges = {
+        "total_tip_received": to_minor(order.total_tip_received, currency),
+        "original_total_duties_set": _set_amount(order.original_total_duties_set, currency),
+        "original_total_additional_fees_set": _set_amount(order.original_total_additional_fees_set, currency),
+    }
+    for field, amount in charges.items():
+        if amount:
+            raise _Unmappable(f"{field}: {format_money(amount, currency)} has no place in the canonical order")
+
+
+def _shop_currency(order: ShopifyOrder) -> str:
+    try:
+        exponent(order.currency)
+    except ValueError as exc:
+        raise _Unmappable(f"currency: {exc}") from None
+    return order.currency.upper()
+
+
+def _shop(plain: str, money_set: schema.MoneySet | None, currency: str) -> int:
+    """The shop-currency amount: the `*_set.shop_money` twin where present, else the plain field."""
+    return to_minor(plain if money_set is None else money_set["shop_money"]["amount"], currency)
+
+
+def _set_amount(money_set: schema.MoneySet | None, currency: str) -> int:
+    return 0 if money_set is None else to_minor(money_set["shop_money"]["amount"], currency)
+
+
+def _allocated(allocations: Iterable[schema.DiscountAllocation], currency: str) -> int:
+    return sum(_shop(a.amount, a.amount_set, currency) for a in allocations)
+
+
+def _taxed(tax_lines: Iterable[schema.TaxLine], currency: str) -> int:
+    return sum(_shop(t.price, t.price_set, currency) for t in tax_lines)
+
+
+_NOBODY = schema.Customer()

@@ -1,0 +1,66 @@
+"""Channel health for `omshub status` and monitoring: last success, lag, quarantine, dead letters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from config.channels import JobConfig
+from core import runs
+from core.outbox import OutboxStatus
+from core.store.schema import outbox, quarantine
+from jobs.catalog import PULL, Catalog
+from jobs.daemon import trigger_for
+
+STALE_AFTER_INTERVALS = 3
+
+
+def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[dict[str, Any]]:
+    successes = runs.last_success(conn)
+    held: dict[str, int] = dict(
+        conn.execute(
+            select(quarantine.c.channel, func.count())
+            .where(quarantine.c.resolved_at.is_(None))
+            .group_by(quarantine.c.channel)
+        ).all()
+    )
+    dead = conn.execute(select(func.count()).where(outbox.c.status == OutboxStatus.dead.value)).scalar_one()
+    rows = []
+    for name, channel in catalog.config.channels.items():
+        last = successes.get((PULL, name))
+        interval = _interval(channel.jobs.pull_orders, catalog.config.hub.timezone, now)
+        rows.append(
+            {
+                "channel": name,
+                "last_success": last,
+                "lag": None if last is None else _round(now - last),
+                "quarantined": held.get(name, 0),
+                "dead_letters": dead,
+                "state": _state(channel.type, interval, last, now),
+            }
+        )
+    return rows
+
+
+def _state(kind: str | None, interval: timedelta | None, last: datetime | None, now: datetime) -> str:
+    if kind is None or interval is None:
+        return "not scheduled"
+    if last is None or now - last > STALE_AFTER_INTERVALS * interval:
+        return "stale"
+    return "ok"
+
+
+def _interval(schedule: JobConfig, timezone: str, now: datetime) -> timedelta | None:
+    """The time between two scheduled runs (for cron: between the next two)."""
+    trigger = trigger_for(schedule, timezone)
+    if trigger is None:
+        return None
+    first = trigger.get_next_fire_time(None, now)
+    second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
+    return None if first is None or second is None else second - first
+
+
+def _round(delta: timedelta) -> timedelta:
+    return timedelta(seconds=int(delta.total_seconds()))

@@ -1,0 +1,188 @@
+"""The Shopify connector against respx routes fed with realistic payloads, and the jobs on top of it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from connectors.base import ChannelSettings, Window
+from connectors.shopify.connector import ShopifyConnector, ShopifyOptions
+from core import bookmarks
+from core.errors import CredentialsRejected
+from core.publish import Published
+from core.runs import RunStatus, Trigger
+from core.store.schema import orders, quarantine
+from jobs.pull_orders import pull_orders
+from jobs.runner import Runner
+from tests.support import setup_hub
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "shopify"
+BASE = "https://shop-eu.myshopify.com"
+API = f"{BASE}/admin/api/2024-10"
+TOKEN = "shpat_test_0123456789"
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def connector(sleeps: list[float] | None = None) -> ShopifyConnector:
+    settings = ChannelSettings(
+        name="web",
+        base_url=BASE,
+        credentials={"access_token": SecretStr(TOKEN)},
+        options=ShopifyOptions(),
+        location_ids={"near": "655441491", "far": "655441492"},
+    )
+    waits = sleeps if sleeps is not None else []
+    return ShopifyConnector(settings, sleep=waits.append)
+
+
+def page(orders_json: list[dict], next_info: str | None = None) -> httpx.Response:
+    headers = {"X-Shopify-Shop-Api-Call-Limit": "3/40"}
+    if next_info:
+        headers["Link"] = f'<{API}/orders.json?limit=250&page_info={next_info}>; rel="next"'
+    return httpx.Response(200, json={"orders": orders_json}, headers=headers)
+
+
+def only_page_info(request: httpx.Request, info: str) -> bool:
+    return request.url.params.get("page_info") == info
+
+
+@respx.mock
+def test_pulls_every_page_through_the_link_header_with_all_statuses_and_the_window(clock):
+    first = respx.get(f"{API}/orders.json", params={"status": "any"}).mock(
+        return_value=page([fixture("paid_multi_line_cad"), fixture("tax_included_eur")], "p2")
+    )
+    respx.get(f"{API}/orders.json", params={"page_info": "p2"}).mock(return_value=page([fixture("pos_guest")]))
+    window = Window(clock.now() - timedelta(hours=1), clock.now())
+    pages = list(connector().order_pages(window))
+    assert [p.fetched for p in pages] == [2, 1]
+    sent = first.calls[0].request
+    assert sent.headers["X-Shopify-Access-Token"] == TOKEN
+    params = sent.url.params
+    assert params["order"] == "updated_at asc" and params["limit"] == "250"
+    assert params["updated_at_min"] == window.start.isoformat()
+    assert params["updated_at_max"] == window.end.isoformat()
+
+
+@respx.mock
+def test_a_429_is_retried_after_the_retry_after_header(clock):
+    respx.get(f"{API}/orders.json").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "2.0"}, json={"errors": "Exceeded 2 calls per second"}),
+            page([fixture("pos_guest")]),
+        ]
+    )
+    waits: list[float] = []
+    pages = list(connector(waits).order_pages(Window(clock.now() - timedelta(hours=1), clock.now())))
+    assert pages[0].fetched == 1
+    assert waits and waits[0] >= 2.0
+
+
+@respx.mock
+def test_a_bad_token_is_a_fatal_error_that_names_the_fix_and_not_the_token(clock):
+    respx.get(f"{API}/orders.json").mock(
+        return_value=httpx.Response(
+            401, json={"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+        )
+    )
+    with pytest.raises(CredentialsRejected) as failure:
+        list(connector().order_pages(Window(clock.now() - timedelta(hours=1), clock.now())))
+    assert TOKEN not in str(failure.value)
+
+
+@respx.mock
+def test_the_pull_job_ingests_maps_and_quarantines_and_survives_a_server_error_mid_run(engine, clock):
+    setup_hub(engine, stock={("TEE-BLK-M", "near"): 50})
+    respx.get(f"{API}/orders.json", params={"status": "any"}).mock(
+        return_value=page([fixture("paid_multi_line_cad"), fixture("broken_price")], "p2")
+    )
+    respx.get(f"{API}/orders.json", params={"page_info": "p2"}).mock(
+        side_effect=[
+            httpx.Response(502, text="<html>Bad Gateway</html>"),
+            page([fixture("cancelled_voided"), fixture("unicode")]),
+        ]
+    )
+    source = connector()
+    report = Runner(engine, clock, holder="test").run(
+        ("pull-orders", "web"),
+        lambda scope: pull_orders(scope, source, overlap=timedelta(minutes=5), safety_lag=timedelta(0)),
+        trigger=Trigger.manual,
+        deadline=timedelta(minutes=5),
+        bookmark="2020-01-01T00:00:00+00:00",
+    )
+    assert report.status is RunStatus.success
+    assert (report.counts.fetched, report.counts.created, report.counts.quarantined) == (4, 3, 1)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 3
+        reason = conn.execute(select(quarantine.c.reason)).scalar_one()
+        assert bookmarks.load(conn, "web", "orders") == clock.now().isoformat()
+    assert "price" in reason
+
+
+@respx.mock
+def test_pushes_absolute_levels_per_location_resolving_skus_once(engine, clock):
+    respx.get(f"{API}/products.json").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "products": [
+                    {
+                        "id": 1,
+                        "variants": [
+                            {"id": 11, "sku": "TEE-BLK-M", "inventory_item_id": 808950810},
+                            {"id": 12, "sku": "", "inventory_item_id": 808950811},
+                        ],
+                    },
+                ]
+            },
+        )
+    )
+    route = respx.post(f"{API}/inventory_levels/set.json").mock(
+        return_value=httpx.Response(200, json={"inventory_level": {"available": 7}})
+    )
+    sink = connector()
+    result = sink.push_levels(
+        [Published("TEE-BLK-M", "near", 7), Published("TEE-BLK-M", "far", 0), Published("NO-SUCH-SKU", "near", 3)]
+    )
+    assert [json.loads(c.request.content) for c in route.calls] == [
+        {"location_id": 655441491, "inventory_item_id": 808950810, "available": 7},
+        {"location_id": 655441492, "inventory_item_id": 808950810, "available": 0},
+    ]
+    assert len(result.pushed) == 2 and "NO-SUCH-SKU" in result.failed[0][1]
+
+
+@respx.mock
+def test_check_reports_unknown_and_inactive_locations(clock):
+    respx.get(f"{API}/locations.json").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "locations": [
+                    {"id": 655441491, "name": "Berlin", "active": True},
+                    {"id": 655441492, "name": "Old", "active": False},
+                ]
+            },
+        )
+    )
+    settings = connector().settings
+    problems = ShopifyConnector(
+        ChannelSettings(
+            settings.name,
+            BASE,
+            settings.credentials,
+            settings.options,
+            {"near": "655441491", "far": "655441492", "gone": "1"},
+        )
+    ).check()
+    assert any("far" in p and "not active" in p for p in problems)
+    assert any("gone" in p and "no such" in p for p in problems)
+    assert not any("near" in p for p in problems)
