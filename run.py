@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from cli import db, inventory, jobs, orders, quarantine
+from cli import db, inventory, jobs, orders, quarantine, sandbox
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
@@ -39,6 +39,7 @@ app.add_typer(jobs.channels_app, name="channels")
 app.command("daemon")(jobs.daemon)
 app.command("backfill")(jobs.backfill)
 app.command("status")(jobs.status)
+app.command("sandbox")(sandbox.sandbox)
 
 
 _hubs: list[Hub] = []

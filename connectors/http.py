@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
@@ -53,6 +54,8 @@ _SECRET_MARKERS = ("auth", "token", "key", "secret", "password", "cookie", "sign
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 _CANNOT_SEND = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.TooManyRedirects)
 _SAFE_TO_REPEAT = frozenset({408, 429, 503})
+
+log = structlog.get_logger("omshub.http")
 
 
 class RetryPolicy(BaseModel):
@@ -143,6 +146,7 @@ def send(
         wait=_wait(policy, jitter),
         stop=_stop(policy, deadline),
         sleep=sleep,
+        before_sleep=_log_retry,
         reraise=True,
     )
     repeatable = is_idempotent(request) if idempotent is None else idempotent
@@ -189,6 +193,11 @@ def _stop(policy: RetryPolicy, deadline: Deadline | None) -> Callable[[RetryCall
         )
 
     return stop
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    log.warning("http.retrying", attempt=state.attempt_number, wait=round(state.upcoming_sleep, 3), error=str(error))
 
 
 def _asked_wait(state: RetryCallState) -> float | None:
@@ -249,7 +258,7 @@ def error_for_transport(exc: httpx.RequestError, request: httpx.Request, *, idem
     where = describe(request)
     what = type(exc).__name__ + (f": {_redact(str(exc), request)[:120]}" if str(exc) else "")
     if isinstance(exc, _CANNOT_SEND):
-        return FatalError(f"{where} cannot be sent ({what}); check the system's base URL")
+        return FatalError(f"{where} cannot be sent ({what}); check the base URL and header values in the settings")
     sent = not isinstance(exc, _NOT_SENT)
     if sent and not idempotent:
         return UnknownOutcome(f"{where} failed after it was sent ({what}); {_LOOK_IT_UP}")

@@ -2,7 +2,9 @@
 
 Claims are leased and committed before any handler runs (no network call inside a transaction).
 A topic without a handler has nobody to tell yet and is completed as such; providers register
-handlers as they are configured.
+handlers as they are configured. A failed delivery is retried later through the same handler, which
+must first look up by our reference whatever an unknown outcome (a timeout after sending) may have
+created, never re-send blindly.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Mapping
 import structlog
 
 from core import outbox
-from core.errors import FatalError, RetryableError
+from core.errors import FatalError, RetryableError, UnknownOutcome
 from core.outbox import OutboxMessage, RetryPolicy
 from jobs.runner import RunScope
 
@@ -38,7 +40,7 @@ def _deliver(scope: RunScope, message: OutboxMessage, handler: Handler | None, p
     if handler is not None:
         try:
             handler(message)
-        except (RetryableError, FatalError) as exc:
+        except (RetryableError, FatalError, UnknownOutcome) as exc:
             error = f"{type(exc).__name__}: {exc}"
     with scope.engine.begin() as conn:
         if error is None:
