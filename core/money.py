@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
 
 # ISO 4217 minor-unit exponents that differ from 2. Everything not listed uses 2.
 _EXPONENTS: dict[str, int] = {
@@ -35,6 +36,7 @@ _EXPONENTS: dict[str, int] = {
 }
 
 
+@lru_cache(maxsize=512)
 def exponent(currency: str) -> int:
     """Number of decimals of the currency's minor unit (JPY 0, EUR 2, KWD 3)."""
     code = currency.upper()

@@ -7,7 +7,7 @@ checked inside pydantic-core, with Python callbacks only for the few fields Shop
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
@@ -30,7 +30,7 @@ def _exact_amount(value: Any) -> Decimal:
     """`refund_line_items[].subtotal/total_tax` arrive as JSON numbers, so a JSON parser hands us floats.
 
     The float's repr is the shortest text that reads back as the same float, so any literal of at most 15
-    significant digits (every real amount) comes back digit for digit; longer ones are indistinguishable
+    significant digits (every real amount) comes back with its exact value; longer ones are indistinguishable
     from float noise and are refused. Parsing whole bodies with `parse_float=Decimal` would be exact as
     well, but it rules out orjson and turns every number of every payload into a Decimal for two fields.
     Decimals (from such a parser) and decimal strings are accepted as they are.
@@ -39,10 +39,7 @@ def _exact_amount(value: Any) -> Decimal:
         raise ValueError(f"{value!r} is not an amount")
     if isinstance(value, str) and not _DECIMAL_RE.fullmatch(value):
         raise ValueError(f"{value!r} is not a decimal amount such as '19.99'")
-    try:
-        amount = Decimal(repr(value) if isinstance(value, float) else value)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal amount") from None
+    amount = Decimal(repr(value) if isinstance(value, float) else value)  # inf/nan parse, and are refused below
     if not amount.is_finite() or amount < 0 or len(amount.as_tuple().digits) > _MAX_EXACT_DIGITS:
         raise ValueError(f"{value!r} is not an exact non-negative amount")
     return amount

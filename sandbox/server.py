@@ -1,0 +1,148 @@
+"""Run the Shopify sandbox on 127.0.0.1: in the foreground (`serve`) or in background threads (`start`)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import uvicorn
+from fastapi import FastAPI
+
+from sandbox.shopify import DEFAULT_TOKEN, PROFILES, Faults, OrderGenerator, ShopState, create_app
+from sandbox.shopify.state import Clock
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+API_VERSION = "2024-10"
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    """A sandbox serving in background threads. `stop()` ends it; it is safe to call twice."""
+
+    base_url: str  # http://127.0.0.1:PORT ; the API lives under /admin/api/{version}/
+    token: str
+    state: ShopState
+    generator: OrderGenerator
+    stop: Callable[[], None]
+
+    def api_url(self, version: str = API_VERSION) -> str:
+        return f"{self.base_url}/admin/api/{version}"
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    seed: int = 0,
+    orders: int = 200,
+    rate: float = 0.0,
+    faults: Faults | None = None,
+    token: str = DEFAULT_TOKEN,
+    profile: str = "quebec",
+) -> None:
+    """Serve a simulated Shopify shop until interrupted (Ctrl-C).
+
+    host: a loopback address only (127.0.0.1, localhost, ::1); port 0 picks a free port.
+    seed: makes the catalogue, the order history and the fault draws repeatable.
+    orders: orders created at start, spread over the 30 days before now.
+    rate: events per second afterwards (mostly new orders, some payments, fulfilments, refunds,
+        edits and cancellations of earlier ones); 0 keeps the shop still.
+    faults: injected 429s, 500s, slow and malformed responses (see `Faults`).
+    token: the `X-Shopify-Access-Token` the shop accepts.
+    profile: "quebec" (CAD, taxes added, GST+QST) or "berlin" (EUR, taxes included).
+    """
+    if host not in LOOPBACK:
+        raise ValueError(f"the sandbox only listens on a loopback address ({', '.join(LOOPBACK)}), not {host!r}")
+    app, generator = _build(seed=seed, orders=orders, faults=faults, token=token, profile=profile, clock=wall_clock)
+    feed = _Feed(generator, rate)
+    feed.start()
+    try:
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, lifespan="off")).run()
+    finally:
+        feed.stop()
+
+
+def start(
+    *,
+    port: int = 0,
+    seed: int = 0,
+    orders: int = 200,
+    rate: float = 0.0,
+    faults: Faults | None = None,
+    token: str = DEFAULT_TOKEN,
+    profile: str = "quebec",
+    clock: Clock = wall_clock,
+) -> RunningSandbox:
+    """Start the sandbox on 127.0.0.1 in background threads and return once it accepts connections.
+
+    Takes the same settings as `serve`; `clock` lets tests fix the shop's time and its call-limit bucket.
+    """
+    app, generator = _build(seed=seed, orders=orders, faults=faults, token=token, profile=profile, clock=clock)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="sandbox-http", daemon=True)
+    thread.start()
+    _wait_until_started(server, thread)
+    feed = _Feed(generator, rate)
+    feed.start()
+
+    def stop() -> None:
+        feed.stop()
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    return RunningSandbox(base_url, token, generator.state, generator, stop)
+
+
+def _build(
+    *, seed: int, orders: int, faults: Faults | None, token: str, profile: str, clock: Clock
+) -> tuple[FastAPI, OrderGenerator]:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    state = ShopState(clock=clock, profile=PROFILES[profile])
+    generator = OrderGenerator(state, seed=seed)
+    generator.populate(orders)
+    return create_app(state, faults=faults, token=token), generator
+
+
+def _wait_until_started(server: uvicorn.Server, thread: threading.Thread, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the sandbox HTTP server did not start")
+        time.sleep(0.01)
+
+
+class _Feed:
+    """A thread that lets the shop live: `rate` generator events per second until stopped."""
+
+    def __init__(self, generator: OrderGenerator, rate: float) -> None:
+        self._generator = generator
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-orders", daemon=True)
+
+    def start(self) -> None:
+        if self._interval:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self._generator.tick()

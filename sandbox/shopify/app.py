@@ -1,0 +1,153 @@
+"""The Shopify Admin REST API, as far as the hub uses it, served from a `ShopState` under /admin/api/{version}/."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from sandbox.shopify.faults import FaultPlan, Faults
+from sandbox.shopify.gate import Gate
+from sandbox.shopify.paging import ListRequest, Row, page_response
+from sandbox.shopify.queries import parse_id_list, parse_integer, parse_order_query
+from sandbox.shopify.ratelimit import CallLimit, LeakyBucket
+from sandbox.shopify.resources import inventory_item_json, level_json, location_json, product_json
+from sandbox.shopify.responses import ApiError, json_response, on_api_error, on_http_error
+from sandbox.shopify.state import InventoryError, ShopState
+
+DEFAULT_TOKEN = "shpat_sandbox_token"
+PREFIX = "/admin/api/{version}"
+
+
+def create_app(
+    state: ShopState, *, faults: Faults | None = None, token: str = DEFAULT_TOKEN, call_limit: CallLimit = CallLimit()
+) -> FastAPI:
+    """A FastAPI app answering like one Shopify shop; `faults` injects misbehaviour, `call_limit` sizes the bucket."""
+    app = FastAPI(title="Shopify Admin REST sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    gate = Gate(
+        token=token, bucket=LeakyBucket(call_limit, state.clock), faults=None if faults is None else FaultPlan(faults)
+    )
+    app.state.gate = gate
+    app.add_middleware(BaseHTTPMiddleware, dispatch=gate)
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.include_router(_orders(state))
+    app.include_router(_catalog(state))
+    app.include_router(_inventory(state))
+    return app
+
+
+def _orders(state: ShopState) -> APIRouter:
+    router = APIRouter(prefix=PREFIX)
+
+    @router.get("/orders.json")
+    async def list_orders(request: Request) -> Response:
+        listing = ListRequest.read(request.query_params, "orders")
+        query = parse_order_query(listing.query, state.zone)
+        rows = [(query.key(index), order) for index, order in state.orders() if query.matches(index)]
+        return page_response(request, "orders", listing, sorted(rows, key=itemgetter(0)))
+
+    @router.get("/orders/count.json")
+    async def count_orders(request: Request) -> Response:
+        query = parse_order_query(request.query_params, state.zone)
+        return json_response({"count": sum(1 for index, _ in state.orders() if query.matches(index))})
+
+    @router.get("/orders/{order_id:int}.json")
+    async def get_order(order_id: int, request: Request) -> Response:
+        order = state.order(order_id)
+        if order is None:
+            raise ApiError(404, "Not Found")
+        listing = ListRequest.read({k: v for k, v in request.query_params.items() if k == "fields"}, "orders")
+        return json_response({"order": listing.shape(order)})
+
+    return router
+
+
+def _catalog(state: ShopState) -> APIRouter:
+    router = APIRouter(prefix=PREFIX)
+
+    @router.get("/locations.json")
+    async def list_locations() -> Response:
+        return json_response({"locations": [location_json(state, loc) for loc in state.locations.values()]})
+
+    @router.get("/products.json")
+    async def list_products(request: Request) -> Response:
+        listing = ListRequest.read(request.query_params, "products")
+        wanted = _wanted(listing.query, "ids")
+        since_id = parse_integer(listing.query, "since_id") or 0
+        rows: list[Row] = [
+            ((p.id,), product_json(state, p))
+            for p in sorted(state.products.values(), key=lambda p: p.id)
+            if p.id > since_id and (wanted is None or p.id in wanted)
+        ]
+        return page_response(request, "products", listing, rows)
+
+    @router.get("/inventory_items.json")
+    async def list_inventory_items(request: Request) -> Response:
+        listing = ListRequest.read(request.query_params, "inventory_items")
+        wanted = _wanted(listing.query, "ids")
+        if wanted is None:
+            raise ApiError(400, {"ids": "ids is required"})
+        items = sorted(
+            (v for item_id, v in state.items.items() if item_id in wanted), key=lambda v: v.inventory_item_id
+        )
+        rows: list[Row] = [((v.inventory_item_id,), inventory_item_json(state, v)) for v in items]
+        return page_response(request, "inventory_items", listing, rows)
+
+    return router
+
+
+def _inventory(state: ShopState) -> APIRouter:
+    router = APIRouter(prefix=PREFIX)
+
+    @router.get("/inventory_levels.json")
+    async def list_levels(request: Request) -> Response:
+        listing = ListRequest.read(request.query_params, "inventory_levels")
+        items, locations = _wanted(listing.query, "inventory_item_ids"), _wanted(listing.query, "location_ids")
+        if items is None and locations is None:
+            raise ApiError(422, {"base": ["inventory_item_ids or location_ids must be given"]})
+        levels = [
+            lv
+            for lv in state.level_list()
+            if (items is None or lv.inventory_item_id in items) and (locations is None or lv.location_id in locations)
+        ]
+        rows: list[Row] = [((lv.inventory_item_id, lv.location_id), level_json(state, lv)) for lv in levels]
+        return page_response(request, "inventory_levels", listing, sorted(rows, key=itemgetter(0)))
+
+    @router.post("/inventory_levels/set.json")
+    async def set_level(request: Request) -> Response:
+        body = await _json_object(request)
+        item, location, available = (_integer(body, name) for name in ("inventory_item_id", "location_id", "available"))
+        try:
+            level = state.set_level(item, location, available)
+        except InventoryError as refused:
+            raise ApiError(422, [str(refused)]) from None
+        return json_response({"inventory_level": level_json(state, level)})
+
+    return router
+
+
+def _wanted(query: dict[str, str], name: str) -> set[int] | None:
+    ids = parse_id_list(query.get(name), name)
+    return None if ids is None else set(ids)
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return body
+
+
+def _integer(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if type(value) is not int:
+        raise ApiError(422, {name: ["is required and must be an integer"]})
+    return value

@@ -1,0 +1,140 @@
+"""End to end: the CLI runs the jobs against the Shopify sandbox over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import run
+from sandbox.server import RunningSandbox, start
+
+LOCATIONS = {"berlin": "Lager Berlin", "leipzig": "Lager Leipzig"}
+
+
+@pytest.fixture
+def shop() -> Iterator[RunningSandbox]:
+    sandbox = start(orders=60, seed=7, profile="berlin")
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def hub(shop: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("SHOP_TOKEN", shop.token)
+    for name in ("OMSHUB_CONFIG", "OMSHUB_DATABASE_URL", "OMSHUB_LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    ids = {loc.name: loc.id for loc in shop.state.locations.values()}
+    config = tmp_path / "omshub.toml"
+    config.write_text(
+        f"""
+[hub]
+database_url = "sqlite:///{tmp_path / "hub.db"}"
+log_format = "json"
+
+[locations.berlin]
+[locations.leipzig]
+
+[channels.shop]
+type = "shopify"
+base_url = "{shop.base_url}"
+credentials = {{ access_token = "env:SHOP_TOKEN" }}
+locations = ["berlin", "leipzig"]
+location_ids = {{ berlin = "{ids["Lager Berlin"]}", leipzig = "{ids["Lager Leipzig"]}" }}
+shortage_policy = "backorder"
+
+[channels.shop.jobs.pull-orders]
+every = "1m"
+start = "2000-01-01T00:00:00Z"
+
+[channels.shop.jobs.push-inventory]
+every = "1m"
+buffer = 1
+""",
+        encoding="utf-8",
+    )
+
+    def call(*args: str) -> tuple[int, str, str]:
+        code = run.main(["--config", str(config), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert call("db", "upgrade")[0] == 0
+    stock = tmp_path / "stock.csv"
+    stock.write_text("sku,location,stocked\nMUG-EMA-WHT,berlin,40\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n")
+    assert call("inventory", "import", str(stock))[0] == 0
+    return call
+
+
+def test_pull_orders_takes_in_the_whole_shop_once_and_again_changes_nothing(hub, shop):
+    code, out, _ = hub("jobs", "run", "pull-orders", "--channel", "shop", "--json")
+    first = json.loads(out)
+    assert code == 0 and first["status"] == "success"
+    assert first["fetched"] == 60 and first["created"] + first["quarantined"] == 60
+    code, out, _ = hub("jobs", "run", "pull-orders", "--channel", "shop", "--json")
+    second = json.loads(out)
+    assert second["created"] == 0 and second["updated"] == 0
+    code, out, _ = hub("orders", "list", "--channel", "shop", "--limit", "500", "--json")
+    assert len(json.loads(out)) == first["created"]
+
+
+def test_changes_made_in_the_shop_arrive_as_updates(hub, shop):
+    hub("jobs", "run", "pull-orders", "--channel", "shop")
+    for _ in range(15):
+        shop.generator.random_change()
+    code, out, _ = hub("jobs", "run", "pull-orders", "--channel", "shop", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["updated"] + report["created"] > 0
+
+
+def test_push_inventory_sets_the_published_levels_in_the_shop_and_only_changes_next_time(hub, shop):
+    code, out, _ = hub("jobs", "run", "push-inventory", "--channel", "shop", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["status"] == "success" and report["pushed"] >= 3
+    levels = {(lv.inventory_item_id, lv.location_id): lv.available for lv in shop.state.level_list()}
+    items = {v.sku: v.inventory_item_id for v in shop.state.variants.values()}
+    berlin = next(loc.id for loc in shop.state.locations.values() if loc.name == "Lager Berlin")
+    assert levels[(items["MUG-EMA-WHT"], berlin)] == 39
+    assert levels[(items["TEA-SEN-100"], berlin)] == 2
+    code, out, _ = hub("jobs", "run", "push-inventory", "--channel", "shop", "--json")
+    assert json.loads(out)["pushed"] == 0
+
+
+def test_a_dry_run_writes_nothing_here_or_in_the_shop(hub, shop):
+    before = {(lv.inventory_item_id, lv.location_id): lv.available for lv in shop.state.level_list()}
+    code, out, _ = hub("jobs", "run", "pull-orders", "--channel", "shop", "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["created"] > 0
+    code, out, _ = hub("jobs", "run", "push-inventory", "--channel", "shop", "--dry-run", "--json")
+    assert code == 0
+    after = {(lv.inventory_item_id, lv.location_id): lv.available for lv in shop.state.level_list()}
+    assert after == before
+    code, out, _ = hub("orders", "list", "--json")
+    assert json.loads(out) == []
+    code, out, _ = hub("jobs", "history", "--json")
+    assert json.loads(out) == []
+
+
+def test_status_channels_check_and_history_tell_ops_what_happened(hub, shop):
+    code, _, _ = hub("status")
+    assert code == 1, "a channel that never pulled is stale"
+    hub("jobs", "run", "pull-orders", "--channel", "shop")
+    code, out, _ = hub("status", "--json")
+    assert code == 0 and json.loads(out)[0]["state"] == "ok"
+    code, out, _ = hub("channels", "check", "shop")
+    assert code == 0 and "shop: ok" in out
+    code, out, _ = hub("jobs", "history", "--channel", "shop", "--json")
+    assert [r["status"] for r in json.loads(out)] == ["success"]
+    code, out, _ = hub("jobs", "list", "--json")
+    assert {r["id"] for r in json.loads(out)} >= {"pull-orders:shop", "push-inventory:shop", "dispatch"}
+
+
+def test_a_backfill_is_idempotent_and_leaves_the_pull_bookmark_alone(hub, shop):
+    args = ("backfill", "--channel", "shop", "--from", "2000-01-01", "--to", "2100-01-01", "--json")
+    code, out, _ = hub(*args)
+    assert code == 0 and json.loads(out)["created"] > 0
+    code, out, _ = hub(*args)
+    assert code == 0 and json.loads(out)["created"] == 0
+    code, out, _ = hub("jobs", "run", "pull-orders", "--channel", "shop", "--json")
+    assert json.loads(out)["fetched"] == 60, "the incremental pull still starts from its own bookmark"
