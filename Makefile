@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 OMSHUB = $(BIN)/omshub
+# The sample configuration reads the sandbox shop's token from the environment, as it would a real one.
+export SHOPIFY_SANDBOX_TOKEN ?= shpat_sandbox_token
 
 .PHONY: run test lint bench clean
 
@@ -11,15 +13,17 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-## run: create the embedded SQLite database, load sample stock, import sample orders and show the result
+## run: the hub on SQLite with the sample configuration: loads sample stock and orders, starts the local
+##      Shopify sandbox and the daemon (orders arrive, stock is reserved and pushed back); Ctrl-C stops both
 run: $(BIN)/.installed
 	$(OMSHUB) db upgrade
 	$(OMSHUB) inventory import samples/stock.csv
 	$(OMSHUB) orders import samples/webshop-orders.ndjson --channel webshop
 	$(OMSHUB) orders import samples/pos-orders.ndjson --channel pos
-	$(OMSHUB) orders list
-	$(OMSHUB) inventory levels
-	$(OMSHUB) quarantine list
+	@$(OMSHUB) sandbox --port 8787 --orders 200 --rate 0.5 & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	sleep 2; echo "sandbox running (pid $$sandbox); in another terminal try: $(OMSHUB) status, $(OMSHUB) jobs history"; \
+	$(OMSHUB) daemon
 
 ## test: the whole test suite (PostgreSQL store tests too when OMSHUB_TEST_POSTGRES_URL is set)
 test: $(BIN)/.installed
