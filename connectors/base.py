@@ -34,6 +34,8 @@ class OrderPage:
 class PushResult:
     pushed: list[Published] = field(default_factory=list)
     failed: list[tuple[Published, str]] = field(default_factory=list)
+    unlisted: list[Published] = field(default_factory=list)
+    """SKUs the channel does not sell: nothing to publish there."""
 
 
 class OrderSource(Protocol):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import structlog
+
 from core import publish
 from core.errors import RetryableError
 from jobs.runner import RunScope, Work
 
 if TYPE_CHECKING:
     from jobs.catalog import Catalog
+
+log = structlog.get_logger("omshub.jobs")
 
 
 def push_inventory_work(catalog: Catalog, channel: str) -> Work:
@@ -30,6 +34,9 @@ def push_inventory_work(catalog: Catalog, channel: str) -> Work:
         with scope.engine.begin() as conn:
             publish.record_pushed(conn, channel, result.pushed, scope.clock.now())
         scope.counts.pushed = len(result.pushed)
+        if result.unlisted:
+            skus = sorted({p.sku for p in result.unlisted})
+            log.info("inventory.unlisted", skus=skus[:20], count=len(skus))
         if result.failed:
             sample = "; ".join(f"{p.sku}@{p.location}: {why}" for p, why in result.failed[:5])
             raise RetryableError(f"{len(result.failed)} level(s) were not accepted: {sample}")

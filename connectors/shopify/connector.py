@@ -76,12 +76,18 @@ class ShopifyConnector:
 
     def push_levels(self, levels: Sequence[Published]) -> PushResult:
         result = PushResult()
+        if any(level.sku not in self._items for level in levels):
+            self._items = self._inventory_items()  # new listings: read the catalogue once per push
         for level in levels:
-            target = self._target(level)
-            if isinstance(target, str):
-                result.failed.append((level, target))
+            location = self.settings.location_ids.get(level.location)
+            item = self._items.get(level.sku)
+            if item is None:
+                result.unlisted.append(level)
                 continue
-            body = {"location_id": target[1], "inventory_item_id": target[0], "available": level.available}
+            if location is None:
+                result.failed.append((level, f"location {level.location!r} has no Shopify id in location_ids"))
+                continue
+            body = {"location_id": int(location), "inventory_item_id": item, "available": level.available}
             request = self.client.build_request("POST", "inventory_levels/set.json", json=body)
             try:
                 # an absolute set is safe to repeat
@@ -91,17 +97,6 @@ class ShopifyConnector:
                 continue
             result.pushed.append(level)
         return result
-
-    def _target(self, level: Published) -> tuple[int, int] | str:
-        location = self.settings.location_ids.get(level.location)
-        if location is None:
-            return f"location {level.location!r} has no Shopify location id in location_ids"
-        if level.sku not in self._items:
-            self._items = self._inventory_items()
-        item = self._items.get(level.sku)
-        if item is None:
-            return f"no Shopify variant has SKU {level.sku!r}"
-        return item, int(location)
 
     def _inventory_items(self) -> dict[str, int]:
         """SKU → inventory item id from every product variant (read once, again when a SKU is unknown)."""
