@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
@@ -278,8 +279,8 @@ def json_body(response: httpx.Response) -> Any:
     reading the page again later loses nothing.
     """
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         kind = response.headers.get("Content-Type", "no content type")
         raise RetryableError(
             f"{describe(response.request)} answered {response.status_code} with a body that is not JSON"
