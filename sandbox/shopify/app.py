@@ -12,7 +12,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from sandbox.shopify.faults import FaultPlan, Faults
 from sandbox.shopify.gate import Gate
-from sandbox.shopify.paging import ListRequest, Row, page_response
+from sandbox.shopify.paging import ListRequest, Row, only_fields, page_response, parse_fields
 from sandbox.shopify.queries import parse_id_list, parse_integer, parse_order_query
 from sandbox.shopify.ratelimit import CallLimit, LeakyBucket
 from sandbox.shopify.resources import inventory_item_json, level_json, location_json, product_json
@@ -61,8 +61,7 @@ def _orders(state: ShopState) -> APIRouter:
         order = state.order(order_id)
         if order is None:
             raise ApiError(404, "Not Found")
-        listing = ListRequest.read({k: v for k, v in request.query_params.items() if k == "fields"}, "orders")
-        return json_response({"order": listing.shape(order)})
+        return json_response({"order": only_fields(order, parse_fields(request.query_params.get("fields")))})
 
     return router
 

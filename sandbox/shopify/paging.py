@@ -60,7 +60,7 @@ class ListRequest:
 
     @classmethod
     def read(cls, params: Mapping[str, str], resource: str) -> ListRequest:
-        limit, fields = _limit(params.get("limit")), _fields(params.get("fields"))
+        limit, fields = _limit(params.get("limit")), parse_fields(params.get("fields"))
         token = params.get("page_info")
         if token is None:
             return cls({k: v for k, v in params.items() if k not in PAGING_PARAMS}, limit, fields, None)
@@ -71,7 +71,7 @@ class ListRequest:
         return cls(cursor.query, limit, fields, cursor)
 
     def shape(self, item: dict[str, Any]) -> dict[str, Any]:
-        return item if self.fields is None else {k: item[k] for k in self.fields if k in item}
+        return only_fields(item, self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,12 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-def _fields(raw: str | None) -> tuple[str, ...] | None:
+def only_fields(item: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
+    """The item trimmed to `fields` (top-level keys, unknown ones ignored); all of it when None."""
+    return item if fields is None else {k: item[k] for k in fields if k in item}
+
+
+def parse_fields(raw: str | None) -> tuple[str, ...] | None:
     if raw is None:
         return None
     names = tuple(name.strip() for name in raw.split(",") if name.strip())

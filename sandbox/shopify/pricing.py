@@ -136,26 +136,36 @@ def price_cart(cart: Cart, currency: str, rate: Decimal) -> PricedOrder:
     """Price `cart` in `currency`, converting shop-currency prices and fixed discounts at `rate`."""
     units = [quantize(ln.price * rate, currency) for ln in cart.lines]
     grosses = [u * ln.quantity for u, ln in zip(units, cart.lines, strict=True)]
+    allocations, next_index = _line_allocations(cart, grosses, currency, rate)
+    lines = tuple(
+        _taxed(cart, currency, Priced(u, ln.quantity, tuple(a), ()), taxable=ln.taxable and not ln.gift_card)
+        for u, ln, a in zip(units, cart.lines, allocations, strict=True)
+    )
+    return PricedOrder(currency, cart.taxes_included, lines, _price_shipping(cart, currency, rate, next_index))
+
+
+def _line_allocations(
+    cart: Cart, grosses: list[Decimal], currency: str, rate: Decimal
+) -> tuple[list[list[tuple[int, Decimal]]], int]:
+    """Each line's (application index, amount) allocations: its own manual discount, then its share of the
+    order discount (gift cards take none); and the index the next application gets."""
     allocations: list[list[tuple[int, Decimal]]] = [[] for _ in cart.lines]
     index = 0
     for i, ln in enumerate(cart.lines):
         if ln.discount is not None:
             allocations[i].append((index, _discount_amount(ln.discount, grosses[i], currency, rate)))
             index += 1
-    if cart.order_discount is not None:
-        nets = [
-            ZERO if ln.gift_card else g - sum((a for _, a in allocations[i]), ZERO)
-            for i, (g, ln) in enumerate(zip(grosses, cart.lines, strict=True))
-        ]
-        total = _discount_amount(cart.order_discount, sum(nets, ZERO), currency, rate)
-        for i, share in enumerate(spread(total, nets, currency)):
-            allocations[i].append((index, share))
-        index += 1
-    lines = tuple(
-        _taxed(cart, currency, Priced(u, ln.quantity, tuple(a), ()), taxable=ln.taxable and not ln.gift_card)
-        for u, ln, a in zip(units, cart.lines, allocations, strict=True)
-    )
-    return PricedOrder(currency, cart.taxes_included, lines, _price_shipping(cart, currency, rate, index))
+    if cart.order_discount is None:
+        return allocations, index
+    nets = [
+        ZERO if ln.gift_card else gross - sum((a for _, a in allocated), ZERO)
+        for ln, gross, allocated in zip(cart.lines, grosses, allocations, strict=True)
+    ]
+    total = _discount_amount(cart.order_discount, sum(nets, ZERO), currency, rate)
+    for ln, allocated, share in zip(cart.lines, allocations, spread(total, nets, currency), strict=True):
+        if not ln.gift_card:
+            allocated.append((index, share))
+    return allocations, index + 1
 
 
 def _price_shipping(cart: Cart, currency: str, rate: Decimal, index: int) -> Priced | None:

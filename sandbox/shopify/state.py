@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -124,7 +124,7 @@ class ShopState:
         self.profile = profile
         self.zone = timezone(profile.utc_offset)
         self.lock = threading.RLock()
-        self.created_at = clock()
+        self.created_at = clock() - timedelta(days=365)  # the shop, its locations and catalogue predate its orders
         self._counters: dict[str, int] = {}
         self._orders: dict[int, tuple[OrderIndex, Order]] = {}
         self._next_number = 1001
