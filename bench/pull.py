@@ -2,7 +2,8 @@
 
     python bench/pull.py [--orders 20000] [--page-size 250]
 
-The sandbox runs in its own process (so its memory is not counted) on 127.0.0.1; the hub pulls
+The sandbox runs in its own process (so its memory is not counted) on 127.0.0.1, with a Plus-sized
+call limit (bucket 400, 20 calls/s; a standard plan's 2 calls/s caps any client near 500 orders/s); the hub pulls
 every order with the pull-orders job through the runner into a fresh SQLite file. Prints one JSON
 line: orders/s over the run, peak RSS of the hub process in MB.
 """
@@ -72,6 +73,10 @@ def start_sandbox(port: int, orders: int) -> subprocess.Popen[bytes]:
         str(orders),
         "--rate",
         "0",
+        "--bucket",
+        "400",
+        "--leak-rate",
+        "20",
         "--seed",
         "1",
         "--token",

@@ -10,4 +10,4 @@ def tune_gc() -> None:
     thresholds spend a large share of intake time in collections that find nothing to free.
     Objects alive after start-up (modules, settings) are frozen out of the collector's scans."""
     gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
+    gc.set_threshold(100_000, 50, 100)

@@ -151,7 +151,10 @@ def send(
         reraise=True,
     )
     repeatable = is_idempotent(request) if idempotent is None else idempotent
-    return retrying(_attempt, client, request, idempotent=repeatable, clock=clock, before_request=before_request)
+    try:
+        return retrying(_attempt, client, request, idempotent=repeatable, clock=clock, before_request=before_request)
+    finally:
+        retrying.iter_state.reset()  # tenacity keeps the last attempt (its response) in a reference cycle
 
 
 def _attempt(

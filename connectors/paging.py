@@ -71,6 +71,7 @@ def iterate_pages(
         page = Page(number, _records_of(records, body, response), response, body)
         yield page
         request = paginator.next_request(request, page)
+        _release(response)
         del page, body, response  # hold one page at a time
         if request is not None:
             walk.check_next(request, number)
@@ -102,6 +103,13 @@ class _Walk:
                 f"{describe(response.request)}: page {number} repeats page {earlier} word for word; the API (or a"
                 " cache in front of it) ignores the paging parameter"
             )
+
+
+def _release(response: httpx.Response) -> None:
+    """Free a read page now: httpx keeps a response and its stream in a reference cycle, which only a
+    full garbage collection would otherwise break (and with it the page's body)."""
+    response.close()
+    response.stream = httpx.ByteStream(b"")
 
 
 def _records_of(records: Records, body: Any, response: httpx.Response) -> list[Any]:

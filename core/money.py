@@ -51,6 +51,10 @@ def to_minor(amount: str | int | Decimal, currency: str) -> int:
     Amounts with more decimals than the currency has are rounded half-to-even (Brightpearl sends
     four decimals for two-decimal currencies). Floats are refused: they have already lost cents.
     """
+    if isinstance(amount, str):
+        exact = _plain_decimal(amount, exponent(currency))
+        if exact is not None:
+            return exact
     if not isinstance(amount, (str, int, Decimal)) or isinstance(amount, bool):
         raise TypeError(f"amount {amount!r} is a {type(amount).__name__}; pass a decimal string")
     if isinstance(amount, str) and "_" in amount:
@@ -63,6 +67,18 @@ def to_minor(amount: str | int | Decimal, currency: str) -> int:
     except InvalidOperation:
         raise ValueError(f"amount {amount!r} is not a decimal number of a representable size") from None
     return int(scaled)
+
+
+def _plain_decimal(text: str, places: int) -> int | None:
+    """The common case without Decimal: "19.99", "-5", "1500." with no more decimals than the currency has."""
+    negative = text.startswith("-")
+    whole, _, fraction = (text[1:] if negative else text).partition(".")
+    if not (whole.isascii() and whole.isdigit()) or len(fraction) > places or len(whole) > 15:
+        return None
+    if fraction and not (fraction.isascii() and fraction.isdigit()):
+        return None
+    value = int(whole) * int(10**places) + (int(fraction.ljust(places, "0")) if places else 0)
+    return -value if negative else value
 
 
 def to_major(amount: int, currency: str) -> Decimal:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import uvicorn
 from fastapi import FastAPI
 
-from sandbox.shopify import DEFAULT_TOKEN, PROFILES, Faults, OrderGenerator, ShopState, create_app
+from sandbox.shopify import DEFAULT_TOKEN, PROFILES, CallLimit, Faults, OrderGenerator, ShopState, create_app
 from sandbox.shopify.state import Clock
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -47,6 +47,7 @@ def serve(
     faults: Faults | None = None,
     token: str = DEFAULT_TOKEN,
     profile: str = "quebec",
+    call_limit: CallLimit = CallLimit(),
 ) -> None:
     """Serve a simulated Shopify shop until interrupted (Ctrl-C).
 
@@ -58,10 +59,13 @@ def serve(
     faults: injected 429s, 500s, slow and malformed responses (see `Faults`).
     token: the `X-Shopify-Access-Token` the shop accepts.
     profile: "quebec" (CAD, taxes added, GST+QST) or "berlin" (EUR, taxes included).
+    call_limit: the leaky bucket (40 calls, 2 per second on a standard plan; Plus shops get more).
     """
     if host not in LOOPBACK:
         raise ValueError(f"the sandbox only listens on a loopback address ({', '.join(LOOPBACK)}), not {host!r}")
-    app, generator = _build(seed=seed, orders=orders, faults=faults, token=token, profile=profile, clock=wall_clock)
+    app, generator = _build(
+        seed=seed, orders=orders, faults=faults, token=token, profile=profile, clock=wall_clock, call_limit=call_limit
+    )
     feed = _Feed(generator, rate)
     feed.start()
     try:
@@ -107,14 +111,21 @@ def start(
 
 
 def _build(
-    *, seed: int, orders: int, faults: Faults | None, token: str, profile: str, clock: Clock
+    *,
+    seed: int,
+    orders: int,
+    faults: Faults | None,
+    token: str,
+    profile: str,
+    clock: Clock,
+    call_limit: CallLimit = CallLimit(),
 ) -> tuple[FastAPI, OrderGenerator]:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     state = ShopState(clock=clock, profile=PROFILES[profile])
     generator = OrderGenerator(state, seed=seed)
     generator.populate(orders)
-    return create_app(state, faults=faults, token=token), generator
+    return create_app(state, faults=faults, token=token, call_limit=call_limit), generator
 
 
 def _wait_until_started(server: uvicorn.Server, thread: threading.Thread, timeout: float = 10.0) -> None:

@@ -44,12 +44,22 @@ def create_app(
 def _orders(state: ShopState) -> APIRouter:
     router = APIRouter(prefix=PREFIX)
 
+    walks: dict[tuple[int, str], list[Row]] = {}
+
     @router.get("/orders.json")
     async def list_orders(request: Request) -> Response:
         listing = ListRequest.read(request.query_params, "orders")
         query = parse_order_query(listing.query, state.zone)
-        rows = [(query.key(index), order) for index, order in state.orders() if query.matches(index)]
-        return page_response(request, "orders", listing, sorted(rows, key=itemgetter(0)))
+        # The filtered, sorted rows of one query are reused by every page of its walk until an order changes
+        # (a page of a 20,000-order walk would otherwise filter and sort the whole shop again).
+        key = (state.version, repr(sorted(listing.query.items())))
+        rows = walks.get(key)
+        if rows is None:
+            found = [(query.key(index), order) for index, order in state.orders() if query.matches(index)]
+            rows = sorted(found, key=itemgetter(0))
+            walks.clear()
+            walks[key] = rows
+        return page_response(request, "orders", listing, rows)
 
     @router.get("/orders/count.json")
     async def count_orders(request: Request) -> Response:

@@ -128,6 +128,7 @@ class ShopState:
         self._counters: dict[str, int] = {}
         self._orders: dict[int, tuple[OrderIndex, Order]] = {}
         self._next_number = 1001
+        self.version = 0  # bumped by every order change; lets readers cache what they derived
         self.locations = {loc.id: loc for loc in self._build_locations()}
         self.products = {p.id: p for p in (self._build_product(spec) for spec in products)}
         self.variants = {v.id: v for p in self.products.values() for v in p.variants}
@@ -155,6 +156,7 @@ class ShopState:
         index = OrderIndex.of(order)
         with self.lock:
             self._orders[index.id] = (index, order)
+            self.version += 1
 
     def order(self, order_id: int) -> Order | None:
         with self.lock:
