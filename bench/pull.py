@@ -48,7 +48,7 @@ credentials = {{ access_token = "env:BENCH_SHOP_TOKEN" }}
 locations = ["berlin", "leipzig"]
 location_ids = {{ berlin = "61728104729", leipzig = "61728209458" }}
 shortage_policy = "backorder"
-options = {{ page_size = {page_size} }}
+options = {{ page_size = {page_size}, leak_rate = 20 }}
 
 [channels.shop.jobs.pull-orders]
 start = "2000-01-01T00:00:00Z"

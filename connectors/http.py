@@ -106,6 +106,7 @@ def make_client(
     headers: Mapping[str, str] | None = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
+    on_response: Callable[[httpx.Response], None] | None = None,
 ) -> httpx.Client:
     """A long-lived keep-alive client; `transport` is where tests plug in respx or an `httpx.MockTransport`."""
     timeout = httpx.Timeout(
@@ -116,8 +117,15 @@ def make_client(
     )
     limits = httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections)
     defaults = {"User-Agent": settings.user_agent, "Accept": "application/json", **(headers or {})}
+    hooks = {"response": [on_response]} if on_response is not None else {}
     return httpx.Client(
-        base_url=settings.base_url, headers=defaults, auth=auth, timeout=timeout, limits=limits, transport=transport
+        base_url=settings.base_url,
+        headers=defaults,
+        auth=auth,
+        timeout=timeout,
+        limits=limits,
+        transport=transport,
+        event_hooks=hooks,
     )
 
 

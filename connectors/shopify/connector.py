@@ -19,6 +19,7 @@ from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResul
 from connectors.http import HttpSettings, RetryPolicy, json_body, make_client, send
 from connectors.paging import LinkHeaderPaginator, iterate_pages
 from connectors.shopify.mapper import map_page
+from connectors.shopify.pacing import CallLimitPacer
 from core.errors import FatalError, OmshubError, RequestRejected
 from core.publish import Published
 
@@ -31,6 +32,7 @@ class ShopifyOptions(BaseModel):
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
+    leak_rate: float = Field(default=2.0, gt=0, description="calls/s the shop's bucket drains (Plus: 20)")
 
 
 class ShopifyConnector:
@@ -52,14 +54,17 @@ class ShopifyConnector:
         )
         self.policy = http.retry
         token = settings.credentials["access_token"].get_secret_value()
-        self.client = make_client(http, headers={"X-Shopify-Access-Token": token}, transport=transport)
+        self.pacer = CallLimitPacer(leak_per_second=options.leak_rate, sleep=sleep)
+        self.client = make_client(
+            http, headers={"X-Shopify-Access-Token": token}, transport=transport, on_response=self.pacer.observe
+        )
         self.orders = self
         self.stock = self
         self._items: dict[str, int] = {}
         self._sleep = sleep
 
     def _send(self, client: httpx.Client, request: httpx.Request) -> httpx.Response:
-        return send(client, request, policy=self.policy, sleep=self._sleep)
+        return send(client, request, policy=self.policy, sleep=self._sleep, before_request=self.pacer.before_request)
 
     def order_pages(self, window: Window) -> Iterator[OrderPage]:
         params = {
@@ -91,7 +96,14 @@ class ShopifyConnector:
             request = self.client.build_request("POST", "inventory_levels/set.json", json=body)
             try:
                 # an absolute set is safe to repeat
-                send(self.client, request, policy=self.policy, idempotent=True, sleep=self._sleep)
+                send(
+                    self.client,
+                    request,
+                    policy=self.policy,
+                    idempotent=True,
+                    sleep=self._sleep,
+                    before_request=self.pacer.before_request,
+                )
             except RequestRejected as exc:
                 result.failed.append((level, str(exc)))
                 continue

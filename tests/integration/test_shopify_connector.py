@@ -186,3 +186,19 @@ def test_check_reports_unknown_and_inactive_locations(clock):
     assert any("far" in p and "not active" in p for p in problems)
     assert any("gone" in p and "no such" in p for p in problems)
     assert not any("near" in p for p in problems)
+
+
+def test_the_pacer_waits_while_the_shops_bucket_is_nearly_full():
+    from connectors.shopify.pacing import CallLimitPacer
+
+    now, waits = [0.0], []
+    pacer = CallLimitPacer(leak_per_second=2.0, headroom=4, sleep=waits.append, monotonic=lambda: now[0])
+    request = httpx.Request("GET", f"{API}/orders.json")
+    pacer.before_request(request)
+    assert waits == [], "nothing is known about the bucket yet"
+    pacer.observe(httpx.Response(200, headers={"X-Shopify-Shop-Api-Call-Limit": "39/40"}))
+    pacer.before_request(request)
+    assert waits == [1.5], "39 used, 36 allowed before the headroom: 3 calls to drain at 2/s"
+    now[0] += 10
+    pacer.before_request(request)
+    assert waits == [1.5], "after ten seconds the bucket has drained"
