@@ -41,13 +41,11 @@ class PushResult:
 class OrderSource(Protocol):
     def order_pages(self, window: Window) -> Iterator[OrderPage]:
         """Pages of orders changed inside the window, oldest change first, fetched lazily."""
-        ...
 
 
 class StockSink(Protocol):
     def push_levels(self, levels: Sequence[Published]) -> PushResult:
         """Publish absolute available quantities; per-item failures are returned, not raised."""
-        ...
 
 
 class Connector(Protocol):
@@ -59,7 +57,6 @@ class Connector(Protocol):
 
     def check(self) -> list[str]:
         """Problems with credentials, scopes or location mapping found against the live system."""
-        ...
 
     def close(self) -> None: ...
 

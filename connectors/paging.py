@@ -40,11 +40,9 @@ class Paginator(Protocol):
 
     def position(self, request: httpx.Request) -> str:
         """What names the page `request` asks for, safe to put in a message."""
-        ...
 
     def next_request(self, request: httpx.Request, page: Page) -> httpx.Request | None:
         """The request for the page after `page`, which `request` asked for; None after the last page."""
-        ...
 
 
 def _send_with_defaults(client: httpx.Client, request: httpx.Request) -> httpx.Response:
