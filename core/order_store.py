@@ -117,7 +117,8 @@ def order_row(order: CanonicalOrder, totals: Totals, *, channel: str, hold_reaso
 
 
 def _dump(model: Any) -> dict[str, Any] | None:
-    return None if model is None else model.model_dump(exclude_none=True)
+    """A flat model's set fields (addresses; cheaper than model_dump on the hot path)."""
+    return None if model is None else {k: v for k, v in model.__dict__.items() if v is not None}
 
 
 def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str, LineStock]) -> list[dict[str, Any]]:
