@@ -191,7 +191,8 @@ def test_check_reports_unknown_and_inactive_locations(clock):
 def test_the_pacer_waits_while_the_shops_bucket_is_nearly_full():
     from connectors.shopify.pacing import CallLimitPacer
 
-    now, waits = [0.0], []
+    now: list[float] = [0.0]
+    waits: list[float] = []
     pacer = CallLimitPacer(leak_per_second=2.0, headroom=4, sleep=waits.append, monotonic=lambda: now[0])
     request = httpx.Request("GET", f"{API}/orders.json")
     pacer.before_request(request)
