@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from abc import abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -361,11 +362,13 @@ class IntakeMachine(RuleBasedStateMachine):
         self.oversold: set[tuple[str, str]] = set()
         """Levels an operator counted below what is reserved (available < 0 is allowed there)."""
 
+    @abstractmethod
     def open_store(self) -> Engine:
-        raise NotImplementedError
+        """The store this history runs on (each test says which)."""
 
+    @abstractmethod
     def close_store(self) -> None:
-        raise NotImplementedError
+        """Give the store back after the history."""
 
     def teardown(self) -> None:
         self.close_store()
