@@ -13,8 +13,8 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from core.bindings import bind_many
 from core.model import CanonicalOrder, OrderStatus, TaxLine
 from core.stock_plan import LineStock
-from core.store.bulk import insert_rows, next_ids
-from core.store.schema import bindings, inventory_items, order_lines, orders, reservations
+from core.store.bulk import fetch_all, in_list, insert_rows, next_ids, read_datetime
+from core.store.schema import inventory_items, order_lines, orders, reservations
 from core.totals import PricedLine, Totals
 
 ORDER_KIND = "order"
@@ -41,12 +41,18 @@ def find_known(conn: Connection, channel: str, external_ids: Iterable[str]) -> d
     wanted = list(external_ids)
     if not wanted:
         return {}
-    query = (
-        select(bindings.c.external_id, orders.c.id, orders.c.upstream_version, orders.c.upstream_updated_at)
-        .join(orders, orders.c.id == bindings.c.internal_id)
-        .where(bindings.c.system == channel, bindings.c.kind == ORDER_KIND, bindings.c.external_id.in_(wanted))
+    condition, param = in_list(conn, "b.external_id", wanted)
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = (
+        "SELECT b.external_id, o.id, o.upstream_version, o.upstream_updated_at"
+        " FROM bindings b JOIN orders o ON o.id = b.internal_id"
+        f" WHERE b.system = {mark} AND b.kind = {mark} AND {condition}"
     )
-    return {ext: KnownOrder(oid, version, changed) for ext, oid, version, changed in conn.execute(query)}
+    changed_at = orders.c.upstream_updated_at.type
+    return {
+        ext: KnownOrder(oid, version, read_datetime(conn, changed_at, changed))
+        for ext, oid, version, changed in fetch_all(conn, sql, (channel, ORDER_KIND, param))
+    }
 
 
 def load_stored(conn: Connection, order_ids: Sequence[int]) -> dict[int, StoredOrder]:

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
+from core.store.bulk import execute_many, in_list, write_datetime
 from core.store.schema import quarantine
 from core.store.upsert import upsert
 
@@ -63,13 +64,8 @@ def put(conn: Connection, channel: str, rejected: Sequence[Rejected], now: datet
 def resolve(conn: Connection, channel: str, external_ids: Iterable[str], now: datetime) -> None:
     """Mark open entries resolved once a valid version of the same order has been taken in."""
     ids = list(external_ids)
-    if ids:
-        conn.execute(
-            update(quarantine)
-            .where(
-                quarantine.c.channel == channel,
-                quarantine.c.fingerprint.in_(ids),
-                quarantine.c.resolved_at.is_(None),
-            )
-            .values(resolved_at=now)
-        )
+    if not ids:
+        return
+    condition, param = in_list(conn, "fingerprint", ids)
+    sql = f"UPDATE quarantine SET resolved_at = ? WHERE channel = ? AND resolved_at IS NULL AND {condition}"
+    execute_many(conn, sql.replace("%s", "?"), [(write_datetime(conn, now), channel, param)])

@@ -102,6 +102,17 @@ def in_list(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, 
     return f"{column} = ANY(%s)", list(values)
 
 
+def write_datetime(conn: Connection, value: datetime) -> Any:
+    """A datetime as a driver-level statement must send it for a UTCDateTime column."""
+    return _sqlite_datetime(value) if conn.dialect.name == "sqlite" else _aware_utc(value)
+
+
+def read_datetime(conn: Connection, column_type: Any, value: Any) -> Any:
+    """A datetime read by a driver-level query, made what the column type returns (aware UTC)."""
+    processor = column_type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    return processor(value) if processor is not None else value
+
+
 def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
     """`count` new primary keys for `table` (its column `id`), in increasing order.
 
