@@ -74,7 +74,7 @@ def ingest_in(
     now = clock.now()
     policy = channels.policy(conn, channel)
     accepted, rejected = validate_page(page)
-    _lock_channel(conn, channel)
+    lock_channel(conn, channel)
     known = order_store.find_known(conn, channel, accepted)
     result = IntakeResult(quarantined=len(rejected))
     new = [a for ext, a in accepted.items() if ext not in known]
@@ -182,7 +182,7 @@ def _skus(accepted: Any, stored: Any) -> set[str]:
     return skus
 
 
-def _lock_channel(conn: Connection, channel: str) -> None:
+def lock_channel(conn: Connection, channel: str) -> None:
     """Serialise intake per channel on PostgreSQL (SQLite already has one writer at a time)."""
     if conn.dialect.name == "postgresql":
         key = zlib.crc32(f"omshub.intake:{channel}".encode())

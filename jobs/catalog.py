@@ -13,6 +13,7 @@ from config.settings import Config
 from connectors.base import Connector, OrderSource, Window
 from core import bookmarks
 from core.errors import FatalError
+from core.holds import retry_held
 from core.outbox import OutboxStatus, RetryPolicy
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
@@ -103,6 +104,7 @@ class Catalog:
 
             def reconcile(scope: RunScope) -> None:
                 pull_window(scope, source, stream=None, window=Window(scope.started_at - window, scope.started_at))
+                release_held(scope)
 
             return JobDef((job, channel), jobs.reconcile, reconcile, lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
@@ -121,6 +123,14 @@ class Catalog:
     def _bookmark(self, channel: str, stream: str) -> str | None:
         with self.engine.connect() as conn:
             return bookmarks.load(conn, channel, stream)
+
+
+def release_held(scope: RunScope) -> None:
+    """Orders held for want of stock get another try (the "repair stuck orders" half of reconcile)."""
+    if scope.dry_run:
+        return
+    with scope.engine.begin() as conn:
+        scope.counts.updated += retry_held(conn, scope.channel, scope.clock.now())
 
 
 def _orders(connector: Connector) -> OrderSource:
