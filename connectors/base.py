@@ -39,12 +39,13 @@ class PushResult:
 
 
 class OrderSource(Protocol):
-    def order_pages(self, window: Window) -> Iterator[OrderPage]:
-        """Pages of orders changed inside the window, oldest change first, fetched lazily."""
+    def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
+        """Pages of orders changed inside the window, oldest change first, fetched lazily; retries give up
+        rather than wait past `time_left` seconds (the run's deadline)."""
 
 
 class StockSink(Protocol):
-    def push_levels(self, levels: Sequence[Published]) -> PushResult:
+    def push_levels(self, levels: Sequence[Published], *, time_left: float | None = None) -> PushResult:
         """Publish absolute available quantities; per-item failures are returned, not raised."""
 
 

@@ -25,7 +25,7 @@ def pull_orders(scope: RunScope, source: OrderSource, *, overlap: timedelta, saf
 def pull_window(scope: RunScope, source: OrderSource, *, stream: str | None, window: Window) -> None:
     """Ingest every page of the window; `stream` names the bookmark to advance (None: leave bookmarks alone)."""
     reached = window.start
-    for page in source.order_pages(window):
+    for page in source.order_pages(window, time_left=scope.time_left()):
         scope.check()
         if page.last_changed is not None:
             reached = max(reached, min(page.last_changed, window.end))

@@ -30,7 +30,7 @@ def push_inventory_work(catalog: Catalog, channel: str) -> Work:
         scope.counts.fetched = len(changed)
         if scope.dry_run or not changed:
             return
-        result = sink.push_levels(changed)
+        result = sink.push_levels(changed, time_left=scope.time_left())
         with scope.engine.begin() as conn:
             publish.record_pushed(conn, channel, result.pushed, scope.clock.now())
         scope.counts.pushed = len(result.pushed)

@@ -61,6 +61,10 @@ class RunScope:
             raise Aborted("deadline", f"run deadline {self.deadline.isoformat()} passed")
         self.renew()
 
+    def time_left(self) -> float:
+        """Seconds until the run's deadline, for connectors to bound their retries."""
+        return max((self.deadline - self.clock.now()).total_seconds(), 0.0)
+
     def ingest(self, page: Sequence[Any], bookmark: Bookmark | None) -> IntakeResult:
         """Hand one page to intake (its bookmark in the same transaction); a dry run rolls it back."""
         self.counts.fetched += len(page)

@@ -20,7 +20,7 @@ class FakeOrderSource:
     on_page: Callable[[int], None] = lambda i: None
     windows: list[Window] = field(default_factory=list)
 
-    def order_pages(self, window: Window) -> Iterator[OrderPage]:
+    def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
         self.windows.append(window)
         for i, raw in enumerate(self.pages):
             self.on_page(i)
@@ -34,7 +34,7 @@ class FakeStockSink:
     reject: set[str] = field(default_factory=set)
     calls: list[list[Published]] = field(default_factory=list)
 
-    def push_levels(self, levels: Sequence[Published]) -> PushResult:
+    def push_levels(self, levels: Sequence[Published], *, time_left: float | None = None) -> PushResult:
         self.calls.append(list(levels))
         result = PushResult()
         for level in levels:

@@ -16,7 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
-from connectors.http import HttpSettings, RetryPolicy, json_body, make_client, send
+from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
 from connectors.paging import LinkHeaderPaginator, iterate_pages
 from connectors.shopify.mapper import map_page
 from connectors.shopify.pacing import CallLimitPacer
@@ -63,10 +63,25 @@ class ShopifyConnector:
         self._items: dict[str, int] = {}
         self._sleep = sleep
 
-    def _send(self, client: httpx.Client, request: httpx.Request) -> httpx.Response:
-        return send(client, request, policy=self.policy, sleep=self._sleep, before_request=self.pacer.before_request)
+    def _sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Callable[..., httpx.Response]:
+        """Send with this connector's retry policy and pacing, giving up at the caller's deadline.
+        Per call, not per connector: the jobs of one channel share the connector from several threads."""
+        deadline = None if time_left is None else Deadline.after(time_left)
 
-    def order_pages(self, window: Window) -> Iterator[OrderPage]:
+        def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
+            return send(
+                client,
+                request,
+                policy=self.policy,
+                deadline=deadline,
+                idempotent=idempotent,
+                sleep=self._sleep,
+                before_request=self.pacer.before_request,
+            )
+
+        return send_one
+
+    def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
         params = {
             "status": "any",
             "updated_at_min": window.start.isoformat(),
@@ -75,14 +90,15 @@ class ShopifyConnector:
             "limit": str(self.options.page_size),
         }
         first = self.client.build_request("GET", "orders.json", params=params)
-        pages = iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=self._send)
-        for page in pages:
+        sender = self._sender(time_left)
+        for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=sender):
             yield OrderPage(map_page(page.records), len(page.records), _last_change(page.records))
 
-    def push_levels(self, levels: Sequence[Published]) -> PushResult:
+    def push_levels(self, levels: Sequence[Published], *, time_left: float | None = None) -> PushResult:
         result = PushResult()
         if any(level.sku not in self._items for level in levels):
-            self._items = self._inventory_items()  # new listings: read the catalogue once per push
+            self._items = self._inventory_items(self._sender(time_left))  # new listings: read the catalogue once
+        set_level = self._sender(time_left, idempotent=True)  # an absolute set is safe to repeat
         for level in levels:
             location = self.settings.location_ids.get(level.location)
             item = self._items.get(level.sku)
@@ -93,29 +109,20 @@ class ShopifyConnector:
                 result.failed.append((level, f"location {level.location!r} has no Shopify id in location_ids"))
                 continue
             body = {"location_id": int(location), "inventory_item_id": item, "available": level.available}
-            request = self.client.build_request("POST", "inventory_levels/set.json", json=body)
             try:
-                # an absolute set is safe to repeat
-                send(
-                    self.client,
-                    request,
-                    policy=self.policy,
-                    idempotent=True,
-                    sleep=self._sleep,
-                    before_request=self.pacer.before_request,
-                )
+                set_level(self.client, self.client.build_request("POST", "inventory_levels/set.json", json=body))
             except RequestRejected as exc:
                 result.failed.append((level, str(exc)))
                 continue
             result.pushed.append(level)
         return result
 
-    def _inventory_items(self) -> dict[str, int]:
+    def _inventory_items(self, sender: Callable[..., httpx.Response]) -> dict[str, int]:
         """SKU → inventory item id from every product variant (read once, again when a SKU is unknown)."""
         params = {"fields": "id,variants", "limit": "250"}
         first = self.client.build_request("GET", "products.json", params=params)
         items = {}
-        for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_products, send=self._send):
+        for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_products, send=sender):
             for product in page.records:
                 for variant in product.get("variants") or []:
                     if variant.get("sku"):
@@ -124,7 +131,7 @@ class ShopifyConnector:
 
     def check(self) -> list[str]:
         try:
-            response = self._send(self.client, self.client.build_request("GET", "locations.json"))
+            response = self._sender(None)(self.client, self.client.build_request("GET", "locations.json"))
         except OmshubError as exc:
             return [str(exc)]
         known = {str(loc.get("id")): loc for loc in json_body(response).get("locations", [])}

@@ -203,3 +203,16 @@ def test_the_pacer_waits_while_the_shops_bucket_is_nearly_full():
     now[0] += 10
     pacer.before_request(request)
     assert waits == [1.5], "after ten seconds the bucket has drained"
+
+
+@respx.mock
+def test_retries_give_up_rather_than_wait_past_the_runs_deadline(clock):
+    from core.errors import RateLimited
+
+    respx.get(f"{API}/orders.json").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "30"}, json={"errors": "Exceeded"})
+    )
+    waits: list[float] = []
+    with pytest.raises(RateLimited):
+        list(connector(waits).order_pages(Window(clock.now() - timedelta(hours=1), clock.now()), time_left=5))
+    assert waits == [], "a 30 s wait would pass a deadline 5 s away: the run ends at its last committed page"
