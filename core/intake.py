@@ -20,6 +20,7 @@ from core import bookmarks, channels, order_store, outbox, quarantine
 from core.allocation import ChannelPolicy
 from core.bookmarks import Bookmark
 from core.clock import Clock
+from core.errors import InsufficientStock
 from core.inventory import StockBook
 from core.order_events import order_events
 from core.order_store import StoredOrder
@@ -171,7 +172,7 @@ def _targets(accepted: Accepted, before: StoredOrder | None) -> list[LineTarget]
 def _hold_reason(outcome: StockOutcome) -> str | None:
     if not outcome.held:
         return None
-    return "insufficient stock: " + "; ".join(s.describe() for s in outcome.shortages)
+    return str(InsufficientStock(outcome.shortages))
 
 
 def _skus(accepted: Any, stored: Any) -> set[str]:

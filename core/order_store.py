@@ -42,11 +42,10 @@ def find_known(conn: Connection, channel: str, external_ids: Iterable[str]) -> d
     if not wanted:
         return {}
     condition, param = in_list(conn, "b.external_id", wanted)
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
     sql = (
         "SELECT b.external_id, o.id, o.upstream_version, o.upstream_updated_at"
         " FROM bindings b JOIN orders o ON o.id = b.internal_id"
-        f" WHERE b.system = {mark} AND b.kind = {mark} AND {condition}"
+        f" WHERE b.system = ? AND b.kind = ? AND {condition}"
     )
     changed_at = orders.c.upstream_updated_at.type
     return {

@@ -46,7 +46,7 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class OutboxRetry:
     max_attempts: int = 8
     base_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=6)
@@ -104,7 +104,7 @@ def complete(conn: Connection, ids: Sequence[int], now: datetime) -> None:
     )
 
 
-def fail(conn: Connection, message_id: int, error: str, now: datetime, policy: RetryPolicy) -> OutboxStatus:
+def fail(conn: Connection, message_id: int, error: str, now: datetime, policy: OutboxRetry) -> OutboxStatus:
     """Record a failed attempt; back off, or dead-letter once the attempts are used up."""
     attempts = conn.execute(select(outbox.c.attempts).where(outbox.c.id == message_id)).scalar_one() + 1
     dead = attempts >= policy.max_attempts

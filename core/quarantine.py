@@ -68,4 +68,4 @@ def resolve(conn: Connection, channel: str, external_ids: Iterable[str], now: da
         return
     condition, param = in_list(conn, "fingerprint", ids)
     sql = f"UPDATE quarantine SET resolved_at = ? WHERE channel = ? AND resolved_at IS NULL AND {condition}"
-    execute_many(conn, sql.replace("%s", "?"), [(write_datetime(conn, now), channel, param)])
+    execute_many(conn, sql, [(write_datetime(conn, now), channel, param)])

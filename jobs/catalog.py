@@ -14,7 +14,7 @@ from connectors.base import Connector, OrderSource, Window
 from core import bookmarks
 from core.errors import FatalError
 from core.holds import retry_held
-from core.outbox import OutboxStatus, RetryPolicy
+from core.outbox import OutboxRetry, OutboxStatus
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
 from jobs.pull_orders import ORDERS, pull_orders, pull_window
@@ -116,7 +116,7 @@ class Catalog:
                     due = select(func.count()).where(outbox.c.status == OutboxStatus.pending.value)
                     scope.counts.fetched = int(conn.execute(due).scalar_one())
                 return
-            dispatch(scope, self.handlers, batch=batch, policy=RetryPolicy())
+            dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())
 
         return work
 

@@ -15,14 +15,14 @@ import structlog
 
 from core import outbox
 from core.errors import FatalError, RetryableError, UnknownOutcome
-from core.outbox import OutboxMessage, RetryPolicy
+from core.outbox import OutboxMessage, OutboxRetry
 from jobs.runner import RunScope
 
 Handler = Callable[[OutboxMessage], None]
 log = structlog.get_logger("omshub.dispatch")
 
 
-def dispatch(scope: RunScope, handlers: Mapping[str, Handler], *, batch: int, policy: RetryPolicy) -> None:
+def dispatch(scope: RunScope, handlers: Mapping[str, Handler], *, batch: int, policy: OutboxRetry) -> None:
     worker = f"{scope.job}:{id(scope)}"
     while True:
         scope.check()
@@ -35,7 +35,7 @@ def dispatch(scope: RunScope, handlers: Mapping[str, Handler], *, batch: int, po
             _deliver(scope, message, handlers.get(message.topic), policy)
 
 
-def _deliver(scope: RunScope, message: OutboxMessage, handler: Handler | None, policy: RetryPolicy) -> None:
+def _deliver(scope: RunScope, message: OutboxMessage, handler: Handler | None, policy: OutboxRetry) -> None:
     error = None
     if handler is not None:
         try:

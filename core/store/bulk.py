@@ -50,11 +50,16 @@ def insert_tuples(conn: Connection, table: Table, names: tuple[str, ...], rows: 
     conn.exec_driver_sql(sql, list(params))
 
 
+def driver_sql(dialect: str, sql: str) -> str:
+    """Driver-level SQL is written with `?` placeholders; psycopg wants `%s`."""
+    return sql if dialect == "sqlite" else sql.replace("?", "%s")
+
+
 def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """Rows of a driver-level query as plain tuples (no result processing: use for ints and strings)."""
+    """Rows of a driver-level query (`?` placeholders) as plain tuples, without result processing."""
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(sql, params)
+        cursor.execute(driver_sql(conn.dialect.name, sql), params)
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -62,8 +67,8 @@ def fetch_all(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple
 
 @cache
 def _plan(dialect: str, table: Table, names: tuple[str, ...]) -> tuple[str, list[tuple[int, Converter]]]:
-    mark = "?" if dialect == "sqlite" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)})"
+    marks = ", ".join("?" for _ in names)
+    sql = driver_sql(dialect, f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})")
     converters = [(i, _converter(dialect, table.c[name])) for i, name in enumerate(names)]
     return sql, [(i, conv) for i, conv in converters if conv is not None]
 
@@ -92,14 +97,14 @@ def _aware_utc(value: datetime | None) -> datetime | None:
 def execute_many(conn: Connection, sql: str, params: Sequence[tuple[Any, ...]]) -> None:
     """Run a driver-level statement written with `?` placeholders once per parameter tuple."""
     if params:
-        conn.exec_driver_sql(sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s"), list(params))
+        conn.exec_driver_sql(driver_sql(conn.dialect.name, sql), list(params))
 
 
 def in_list(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, Any]:
-    """A `column IN (…values…)` condition with one parameter, whatever the number of values."""
+    """A `column IN (…values…)` condition with one `?` parameter, whatever the number of values."""
     if conn.dialect.name == "sqlite":
         return f"{column} IN (SELECT value FROM json_each(?))", orjson.dumps(list(values)).decode()
-    return f"{column} = ANY(%s)", list(values)
+    return f"{column} = ANY(?)", list(values)
 
 
 def write_datetime(conn: Connection, value: datetime) -> Any:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core import outbox
-from core.outbox import Event, OutboxStatus, RetryPolicy
+from core.outbox import Event, OutboxRetry, OutboxStatus
 
 
 def put(engine, clock, *topics: str) -> None:
@@ -49,7 +49,7 @@ def test_completed_rows_are_not_claimed_again(engine, clock):
 
 
 def test_a_failure_backs_off_exponentially_then_dead_letters(engine, clock):
-    policy = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=30), max_delay=timedelta(hours=1))
+    policy = OutboxRetry(max_attempts=3, base_delay=timedelta(seconds=30), max_delay=timedelta(hours=1))
     put(engine, clock, "order.placed")
     statuses = []
     for wait in (timedelta(seconds=30), timedelta(seconds=60)):
@@ -77,4 +77,4 @@ def test_claims_can_be_limited_to_topics(engine, clock):
 
 @pytest.mark.parametrize(("attempt", "seconds"), [(1, 30), (2, 60), (3, 120), (4, 240), (12, 6 * 3600)])
 def test_retry_delays_double_up_to_the_cap(attempt, seconds):
-    assert RetryPolicy().delay(attempt) == timedelta(seconds=seconds)
+    assert OutboxRetry().delay(attempt) == timedelta(seconds=seconds)
