@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from core.errors import Shortage
 
@@ -29,15 +30,13 @@ class ShortagePolicy(StrEnum):
     backorder = "backorder"
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(NamedTuple):
     line_key: str
     sku: str
     quantity: int
 
 
-@dataclass(frozen=True, slots=True)
-class Pick:
+class Pick(NamedTuple):
     line_key: str
     sku: str
     location_id: int

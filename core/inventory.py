@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection
 
@@ -24,8 +24,7 @@ RESERVED = "reserved"
 _MOVEMENT_COLUMNS = ("item_id", "location_id", "field", "delta", "reason", "reference", "created_at")
 
 
-@dataclass(frozen=True, slots=True)
-class Movement:
+class Movement(NamedTuple):
     item_id: int
     location_id: int
     field: str

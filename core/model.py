@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
@@ -133,7 +132,7 @@ class OrderLine(_Model):
             raise ValueError("a line needs a line_id or a sku")
         return self
 
-    @cached_property
+    @property
     def key(self) -> str:
         return self.line_id if self.line_id is not None else f"sku:{self.sku}"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, or_, select, update
 
@@ -27,8 +27,7 @@ class OutboxStatus(StrEnum):
     dead = "dead"
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     topic: str
     aggregate_type: str
     aggregate_id: str

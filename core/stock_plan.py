@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from core.allocation import ChannelPolicy, Need, Pick, ShortagePolicy, allocate
 from core.errors import Shortage
@@ -30,8 +31,7 @@ class LineStock:
         return sum(self.reserved.values()) + self.backordered
 
 
-@dataclass(frozen=True, slots=True)
-class LineTarget:
+class LineTarget(NamedTuple):
     key: str
     sku: str | None
     open_quantity: int

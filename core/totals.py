@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from core.model import CanonicalOrder, OrderLine
 from core.money import format_money, spread
 
 
-@dataclass(frozen=True, slots=True)
-class PricedLine:
+class PricedLine(NamedTuple):
     line: OrderLine
     order_discount_share: int
     tax_total: int
@@ -23,8 +22,7 @@ class PricedLine:
         return self.line.discount + self.order_discount_share
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(NamedTuple):
     subtotal: int
     discount_total: int
     shipping_total: int

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -13,8 +12,7 @@ from core.quarantine import Rejected
 from core.totals import PricedLine, Totals, compute_totals, mismatches, price_lines
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
     order: CanonicalOrder
     priced: list[PricedLine]
     totals: Totals
