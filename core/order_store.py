@@ -130,10 +130,12 @@ def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str
     rows = []
     for position, p in enumerate(priced):
         ln = p.line
+        key = ln.key
+        held = holdings.get(key)
         rows.append(
             {
                 "order_id": order_id,
-                "line_key": ln.key,
+                "line_key": key,
                 "position": position,
                 "sku": ln.sku,
                 "title": ln.title,
@@ -147,7 +149,7 @@ def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str
                 "shipped_quantity": ln.shipped_quantity,
                 "returned_quantity": ln.returned_quantity,
                 "canceled_quantity": ln.canceled_quantity,
-                "backordered_quantity": holdings[ln.key].backordered if ln.key in holdings else 0,
+                "backordered_quantity": held.backordered if held is not None else 0,
             }
         )
     return rows
