@@ -46,11 +46,12 @@ class StockBook:
         if not skus:
             return
         condition, param = in_list(self._conn, "i.sku", skus)
-        lock = " FOR UPDATE OF l" if self._conn.dialect.name == "postgresql" else ""
+        # PostgreSQL: lock the rows in key order, so two transactions cannot deadlock. SQLite: the
+        # writer lock is already held, and the order does not matter.
+        lock = " ORDER BY l.item_id, l.location_id FOR UPDATE OF l" if self._conn.dialect.name == "postgresql" else ""
         sql = (
             "SELECT i.sku, l.item_id, l.location_id, l.stocked, l.reserved"
-            " FROM inventory_levels l JOIN inventory_items i ON i.id = l.item_id"
-            f" WHERE {condition} ORDER BY l.item_id, l.location_id{lock}"
+            f" FROM inventory_levels l JOIN inventory_items i ON i.id = l.item_id WHERE {condition}{lock}"
         )
         for sku, item_id, location_id, stocked, reserved in fetch_all(self._conn, sql, (param,)):
             self.item_ids[sku] = item_id

@@ -28,25 +28,23 @@ def write_reservations(
     """Write the reservation rows the outcomes touched, with their resulting quantities."""
     added: list[tuple[Any, ...]] = []
     changed: list[dict[str, Any]] = []
+    item_ids = book.item_ids
     for order_id, outcome in outcomes.items():
         rows = before.get(order_id, {})
-        held = dict(rows)
+        moved: dict[tuple[str, str, int], int] = {}
         for picks, sign in ((outcome.reserved, 1), (outcome.released, -1), (outcome.consumed, -1)):
             for p in picks:
                 where = (p.line_key, p.sku, p.location_id)
-                held[where] = held.get(where, 0) + sign * p.quantity
-        touched = {
-            (p.line_key, p.sku, p.location_id) for p in (*outcome.reserved, *outcome.released, *outcome.consumed)
-        }
-        for where in sorted(touched):
+                moved[where] = moved.get(where, 0) + sign * p.quantity
+        for where in sorted(moved):
             key, sku, loc = where
-            item, quantity = book.item_ids[sku], held[where]
+            quantity = rows.get(where, 0) + moved[where]
             if where in rows:
                 changed.append(
-                    {"k_order": order_id, "k_line": key, "k_item": item, "k_location": loc, "k_qty": quantity}
+                    {"k_order": order_id, "k_line": key, "k_item": item_ids[sku], "k_location": loc, "k_qty": quantity}
                 )
             else:
-                added.append((order_id, key, item, loc, quantity, now, now))
+                added.append((order_id, key, item_ids[sku], loc, quantity, now, now))
     insert_tuples(conn, reservations, _COLUMNS, added)
     if changed:
         rv = reservations.c
