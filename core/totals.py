@@ -41,9 +41,12 @@ def price_lines(order: CanonicalOrder) -> list[PricedLine]:
 
 
 def compute_totals(order: CanonicalOrder, lines: list[PricedLine]) -> Totals:
-    subtotal = sum(p.subtotal for p in lines)
-    discount = sum(p.discount_total for p in lines)
-    tax = sum(p.tax_total for p in lines) + order.shipping_tax
+    subtotal = discount = 0
+    tax = order.shipping_tax
+    for p in lines:
+        subtotal += p.subtotal
+        discount += p.discount_total
+        tax += p.tax_total
     total = subtotal - discount + order.shipping_total + (0 if order.taxes_included else tax)
     return Totals(subtotal, discount, order.shipping_total, tax, total)
 
