@@ -36,6 +36,10 @@ class PushResult:
     failed: list[tuple[Published, str]] = field(default_factory=list)
     unlisted: list[Published] = field(default_factory=list)
     """SKUs the channel does not sell: nothing to publish there."""
+    resolved: dict[str, str] = field(default_factory=dict)
+    """SKU → the channel's item id, looked up during this push (new or changed since `items`); the caller binds them."""
+    forgotten: set[str] = field(default_factory=set)
+    """SKUs of `items` the channel no longer lists; the caller drops their bindings."""
 
 
 class OrderSource(Protocol):
@@ -45,8 +49,13 @@ class OrderSource(Protocol):
 
 
 class StockSink(Protocol):
-    def push_levels(self, levels: Sequence[Published], *, time_left: float | None = None) -> PushResult:
-        """Publish absolute available quantities; per-item failures are returned, not raised."""
+    def push_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> PushResult:
+        """Publish absolute available quantities; per-item failures are returned, not raised.
+
+        `items` maps SKU → the channel's item id as bound earlier; a SKU missing from it (or whose id the
+        channel no longer knows) is looked up, and what was found comes back in `resolved`."""
 
 
 class Connector(Protocol):

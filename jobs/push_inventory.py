@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import structlog
 
-from core import publish
+from connectors.base import StockSink
+from core import bindings, publish
 from core.errors import RetryableError
 from jobs.runner import RunScope, Work
 
@@ -22,23 +24,29 @@ def push_inventory_work(catalog: Catalog, channel: str) -> Work:
     sink = catalog.connectors[channel].stock
     assert sink is not None
     mapped = [code for code in settings.locations if code in settings.location_ids]
+    return lambda scope: push_inventory(scope, sink, channel, mapped, buffer=cfg.buffer, maximum=cfg.maximum)
 
-    def work(scope: RunScope) -> None:
-        scope.check()
-        with scope.engine.connect() as conn:
-            changed = publish.to_publish(conn, channel, mapped, buffer=cfg.buffer, maximum=cfg.maximum)
-        scope.counts.fetched = len(changed)
-        if scope.dry_run or not changed:
-            return
-        result = sink.push_levels(changed, time_left=scope.time_left())
-        with scope.engine.begin() as conn:
-            publish.record_pushed(conn, channel, result.pushed, scope.clock.now())
-        scope.counts.pushed = len(result.pushed)
-        if result.unlisted:
-            skus = sorted({p.sku for p in result.unlisted})
-            log.info("inventory.unlisted", skus=skus[:20], count=len(skus))
-        if result.failed:
-            sample = "; ".join(f"{p.sku}@{p.location}: {why}" for p, why in result.failed[:5])
-            raise RetryableError(f"{len(result.failed)} level(s) were not accepted: {sample}")
 
-    return work
+def push_inventory(
+    scope: RunScope, sink: StockSink, channel: str, locations: Sequence[str], *, buffer: int, maximum: int | None
+) -> None:
+    """Send the levels of `locations` whose published value changed; bind the item ids the sink looked up."""
+    scope.check()
+    with scope.engine.connect() as conn:
+        changed = publish.to_publish(conn, channel, locations, buffer=buffer, maximum=maximum)
+        items = bindings.channel_items(conn, channel)
+    scope.counts.fetched = len(changed)
+    if scope.dry_run or not changed:
+        return
+    result = sink.push_levels(changed, items=items, time_left=scope.time_left())
+    with scope.engine.begin() as conn:
+        publish.record_pushed(conn, channel, result.pushed, scope.clock.now())
+        bindings.unbind_items(conn, channel, result.forgotten)
+        bindings.bind_items(conn, channel, result.resolved)
+    scope.counts.pushed = len(result.pushed)
+    if result.unlisted:
+        skus = sorted({p.sku for p in result.unlisted})
+        log.info("inventory.unlisted", skus=skus[:20], count=len(skus))
+    if result.failed:
+        sample = "; ".join(f"{p.sku}@{p.location}: {why}" for p, why in result.failed[:5])
+        raise RetryableError(f"{len(result.failed)} level(s) were not accepted: {sample}")

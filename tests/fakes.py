@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +34,9 @@ class FakeStockSink:
     reject: set[str] = field(default_factory=set)
     calls: list[list[Published]] = field(default_factory=list)
 
-    def push_levels(self, levels: Sequence[Published], *, time_left: float | None = None) -> PushResult:
+    def push_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> PushResult:
         self.calls.append(list(levels))
         result = PushResult()
         for level in levels:

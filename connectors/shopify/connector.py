@@ -8,7 +8,7 @@ and closed orders), inclusive `updated_at_min/max` bounds, 250 per page.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,9 @@ class ShopifyOptions(BaseModel):
     read_timeout: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     leak_rate: float = Field(default=2.0, gt=0, description="calls/s the shop's bucket drains (Plus: 20)")
+    catalogue_refresh: float = Field(
+        default=900.0, gt=0, description="seconds before the product catalogue is read again for SKUs it did not list"
+    )
 
 
 class ShopifyConnector:
@@ -60,7 +63,7 @@ class ShopifyConnector:
         )
         self.orders = self
         self.stock = self
-        self._items: dict[str, int] = {}
+        self._catalogue_read_at: float | None = None
         self._sleep = sleep
 
     def _sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Callable[..., httpx.Response]:
@@ -94,40 +97,81 @@ class ShopifyConnector:
         for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=sender):
             yield OrderPage(map_page(page.records), len(page.records), _last_change(page.records))
 
-    def push_levels(self, levels: Sequence[Published], *, time_left: float | None = None) -> PushResult:
+    def push_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> PushResult:
         result = PushResult()
-        if any(level.sku not in self._items for level in levels):
-            self._items = self._inventory_items(self._sender(time_left))  # new listings: read the catalogue once
+        known = dict(items)
+        read = self._sender(time_left)
+        fresh = any(level.sku not in known for level in levels) and self._catalogue_due()
+        if fresh:
+            self._read_catalogue(read, known, result)
         set_level = self._sender(time_left, idempotent=True)  # an absolute set is safe to repeat
+        doubtful = self._set_levels(set_level, known, levels, result, final=fresh)
+        if doubtful:
+            # Ids bound earlier that the shop refuses: the variant may have been re-created. Read the
+            # catalogue again and retry the SKUs whose item id changed; the rest keep their error.
+            before = {level.sku: known[level.sku] for level, _why in doubtful}
+            self._read_catalogue(read, known, result)
+            moved = [level for level, _why in doubtful if known.get(level.sku, before[level.sku]) != before[level.sku]]
+            result.failed += [(level, why) for level, why in doubtful if known.get(level.sku) == before[level.sku]]
+            result.unlisted += [level for level, _why in doubtful if level.sku not in known]
+            self._set_levels(set_level, known, moved, result, final=True)
+        return result
+
+    def _set_levels(
+        self,
+        set_level: Callable[..., httpx.Response],
+        known: Mapping[str, str],
+        levels: Sequence[Published],
+        result: PushResult,
+        *,
+        final: bool,
+    ) -> list[tuple[Published, str]]:
+        """Set each level; returns the refusals that a re-read catalogue might cure (when not `final`)."""
+        doubtful: list[tuple[Published, str]] = []
         for level in levels:
             location = self.settings.location_ids.get(level.location)
-            item = self._items.get(level.sku)
+            item = known.get(level.sku)
             if item is None:
                 result.unlisted.append(level)
                 continue
             if location is None:
                 result.failed.append((level, f"location {level.location!r} has no Shopify id in location_ids"))
                 continue
-            body = {"location_id": int(location), "inventory_item_id": item, "available": level.available}
+            body = {"location_id": int(location), "inventory_item_id": int(item), "available": level.available}
             try:
                 set_level(self.client, self.client.build_request("POST", "inventory_levels/set.json", json=body))
             except RequestRejected as exc:
-                result.failed.append((level, str(exc)))
+                stale = exc.status in (404, 422) and not final
+                (doubtful if stale else result.failed).append((level, str(exc)))
                 continue
             result.pushed.append(level)
-        return result
+        return doubtful
 
-    def _inventory_items(self, sender: Callable[..., httpx.Response]) -> dict[str, int]:
-        """SKU → inventory item id from every product variant (read once, again when a SKU is unknown)."""
+    def _catalogue_due(self) -> bool:
+        """Unknown SKUs send us to the catalogue at most every `catalogue_refresh` seconds: a SKU the
+        shop does not sell would otherwise cost a full catalogue read on every push."""
+        read_at = self._catalogue_read_at
+        return read_at is None or time.monotonic() - read_at >= self.options.catalogue_refresh
+
+    def _read_catalogue(self, sender: Callable[..., httpx.Response], known: dict[str, str], result: PushResult) -> None:
+        """Bring `known` (SKU → inventory item id) in line with every product variant; changes go to `resolved`."""
         params = {"fields": "id,variants", "limit": "250"}
         first = self.client.build_request("GET", "products.json", params=params)
-        items = {}
+        listed: dict[str, str] = {}
         for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_products, send=sender):
             for product in page.records:
                 for variant in product.get("variants") or []:
-                    if variant.get("sku"):
-                        items[str(variant["sku"])] = int(variant["inventory_item_id"])
-        return items
+                    if variant.get("sku") and variant.get("inventory_item_id") is not None:
+                        listed[str(variant["sku"])] = str(variant["inventory_item_id"])
+        self._catalogue_read_at = time.monotonic()
+        for sku in [sku for sku in known if sku not in listed]:
+            del known[sku]
+            result.forgotten.add(sku)
+        for sku, item in listed.items():
+            if known.get(sku) != item:
+                known[sku] = result.resolved[sku] = item
 
     def check(self) -> list[str]:
         try:

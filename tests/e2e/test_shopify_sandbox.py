@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 import run
+from core import bindings
+from core.store.engine import make_engine
 from sandbox.server import RunningSandbox, start
 
 LOCATIONS = {"berlin": "Lager Berlin", "leipzig": "Lager Leipzig"}
@@ -89,7 +91,7 @@ def test_changes_made_in_the_shop_arrive_as_updates(hub, shop):
     assert code == 0 and report["updated"] + report["created"] > 0
 
 
-def test_push_inventory_sets_the_published_levels_in_the_shop_and_only_changes_next_time(hub, shop):
+def test_push_inventory_sets_the_published_levels_in_the_shop_and_only_changes_next_time(hub, shop, tmp_path):
     code, out, _ = hub("jobs", "run", "push-inventory", "--channel", "shop", "--json")
     report = json.loads(out)
     assert code == 0 and report["status"] == "success" and report["pushed"] >= 3
@@ -98,6 +100,11 @@ def test_push_inventory_sets_the_published_levels_in_the_shop_and_only_changes_n
     berlin = next(loc.id for loc in shop.state.locations.values() if loc.name == "Lager Berlin")
     assert levels[(items["MUG-EMA-WHT"], berlin)] == 39
     assert levels[(items["TEA-SEN-100"], berlin)] == 2
+    engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    with engine.connect() as conn:
+        bound = bindings.channel_items(conn, "shop")
+    engine.dispose()
+    assert bound == {sku: str(items[sku]) for sku in ("MUG-EMA-WHT", "TEA-SEN-100")}, "the hub's SKUs the shop lists"
     code, out, _ = hub("jobs", "run", "push-inventory", "--channel", "shop", "--json")
     assert json.loads(out)["pushed"] == 0
 

@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 
 from connectors.base import ChannelSettings, Window
 from connectors.shopify.connector import ShopifyConnector, ShopifyOptions
-from core import bookmarks
+from core import bindings, bookmarks, stock_admin
 from core.errors import CredentialsRejected
 from core.publish import Published
 from core.runs import RunStatus, Trigger
 from core.store.schema import orders, quarantine
 from jobs.pull_orders import pull_orders
+from jobs.push_inventory import push_inventory
 from jobs.runner import Runner
 from tests.support import setup_hub
 
@@ -128,36 +129,109 @@ def test_the_pull_job_ingests_maps_and_quarantines_and_survives_a_server_error_m
     assert "price" in reason
 
 
-@respx.mock
-def test_pushes_absolute_levels_per_location_resolving_skus_once(engine, clock):
-    respx.get(f"{API}/products.json").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "products": [
-                    {
-                        "id": 1,
-                        "variants": [
-                            {"id": 11, "sku": "TEE-BLK-M", "inventory_item_id": 808950810},
-                            {"id": 12, "sku": "", "inventory_item_id": 808950811},
-                        ],
-                    },
-                ]
-            },
+def push_once(engine, clock):
+    sink = connector()  # a new connector each run, as a new process would have
+    return (
+        Runner(engine, clock, holder="test")
+        .run(
+            ("push-inventory", "web"),
+            lambda scope: push_inventory(scope, sink, "web", ["near", "far"], buffer=0, maximum=None),
+            trigger=Trigger.manual,
+            deadline=timedelta(minutes=5),
         )
+        .counts
     )
-    route = respx.post(f"{API}/inventory_levels/set.json").mock(
-        return_value=httpx.Response(200, json={"inventory_level": {"available": 7}})
-    )
-    sink = connector()
-    result = sink.push_levels(
-        [Published("TEE-BLK-M", "near", 7), Published("TEE-BLK-M", "far", 0), Published("NO-SUCH-SKU", "near", 3)]
+
+
+def catalogue(*variants: tuple[str, int]) -> respx.Route:
+    listed = [{"id": 10 + i, "sku": sku, "inventory_item_id": item} for i, (sku, item) in enumerate(variants)]
+    body = {"products": [{"id": 1, "variants": [*listed, {"id": 99, "sku": "", "inventory_item_id": 808950899}]}]}
+    return respx.get(f"{API}/products.json").mock(return_value=httpx.Response(200, json=body))
+
+
+def set_levels(refused: set[int] | None = None) -> respx.Route:
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["inventory_item_id"] in (refused or set()):
+            return httpx.Response(404, json={"errors": "Not Found"})
+        return httpx.Response(200, json={"inventory_level": {**body, "updated_at": "2026-11-20T10:00:00Z"}})
+
+    return respx.post(f"{API}/inventory_levels/set.json").mock(side_effect=answer)
+
+
+@respx.mock
+def test_pushes_absolute_levels_per_location_and_reports_the_item_ids_it_looked_up(clock):
+    products = catalogue(("TEE-BLK-M", 808950810))
+    route = set_levels()
+    result = connector().push_levels(
+        [Published("TEE-BLK-M", "near", 7), Published("TEE-BLK-M", "far", 0), Published("NO-SUCH-SKU", "near", 3)],
+        items={},
     )
     assert [json.loads(c.request.content) for c in route.calls] == [
         {"location_id": 655441491, "inventory_item_id": 808950810, "available": 7},
         {"location_id": 655441492, "inventory_item_id": 808950810, "available": 0},
     ]
     assert len(result.pushed) == 2 and [p.sku for p in result.unlisted] == ["NO-SUCH-SKU"] and not result.failed
+    assert result.resolved == {"TEE-BLK-M": "808950810"} and products.call_count == 1
+
+
+@respx.mock
+def test_bound_item_ids_are_used_without_reading_the_catalogue(clock):
+    products = catalogue(("TEE-BLK-M", 808950810))
+    route = set_levels()
+    result = connector().push_levels([Published("TEE-BLK-M", "near", 4)], items={"TEE-BLK-M": "808950810"})
+    assert products.call_count == 0 and route.call_count == 1
+    assert len(result.pushed) == 1 and result.resolved == {}
+
+
+@respx.mock
+def test_an_unlisted_sku_costs_one_catalogue_read_per_refresh_interval_not_one_per_push(clock):
+    products = catalogue(("TEE-BLK-M", 808950810))
+    set_levels()
+    sink = connector()
+    for _ in range(3):
+        result = sink.push_levels([Published("NO-SUCH-SKU", "near", 3)], items={"TEE-BLK-M": "808950810"})
+        assert [p.sku for p in result.unlisted] == ["NO-SUCH-SKU"]
+    assert products.call_count == 1
+
+
+@respx.mock
+def test_a_bound_id_the_shop_refuses_is_looked_up_again_and_the_level_set_on_the_new_item(clock):
+    products = catalogue(("TEE-BLK-M", 808950877), ("MUG-WHT", 808950820))
+    route = set_levels(refused={808950810, 808950811})
+    result = connector().push_levels(
+        [Published("TEE-BLK-M", "near", 5), Published("OLD-SKU", "near", 1), Published("MUG-WHT", "near", 2)],
+        items={"TEE-BLK-M": "808950810", "OLD-SKU": "808950811", "MUG-WHT": "808950820"},
+    )
+    sent = [json.loads(c.request.content)["inventory_item_id"] for c in route.calls]
+    assert sent == [808950810, 808950811, 808950820, 808950877]
+    assert [p.sku for p in result.pushed] == ["MUG-WHT", "TEE-BLK-M"] and not result.failed
+    assert [p.sku for p in result.unlisted] == ["OLD-SKU"]
+    assert result.resolved == {"TEE-BLK-M": "808950877"} and result.forgotten == {"OLD-SKU"}
+    assert products.call_count == 1
+
+
+@respx.mock
+def test_a_refusal_that_a_fresh_catalogue_does_not_explain_is_reported_with_the_shops_answer(clock):
+    catalogue(("TEE-BLK-M", 808950810))
+    set_levels(refused={808950810})
+    result = connector().push_levels([Published("TEE-BLK-M", "near", 5)], items={"TEE-BLK-M": "808950810"})
+    [(level, why)] = result.failed
+    assert level.sku == "TEE-BLK-M" and "404" in why and not result.pushed
+
+
+@respx.mock
+def test_the_push_job_binds_looked_up_items_so_a_new_process_does_not_read_the_catalogue(engine, clock):
+    setup_hub(engine, channel="web", stock={("TEE-BLK-M", "near"): 9, ("MUG-WHT", "near"): 4})
+    products = catalogue(("TEE-BLK-M", 808950810), ("MUG-WHT", 808950820))
+    set_levels()
+    assert push_once(engine, clock).pushed == 2
+    with engine.connect() as conn:
+        assert bindings.channel_items(conn, "web") == {"TEE-BLK-M": "808950810", "MUG-WHT": "808950820"}
+    with engine.begin() as conn:
+        stock_admin.adjust_stocked(conn, "TEE-BLK-M", "near", -1, clock.now())
+    assert push_once(engine, clock).pushed == 1
+    assert products.call_count == 1, "the second run, with a new connector, found the items bound"
 
 
 @respx.mock
