@@ -115,7 +115,7 @@ def channels_list(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 def channels_check(
     ctx: typer.Context, name: Annotated[str | None, typer.Argument(metavar="NAME", help="One channel.")] = None
 ) -> None:
-    """Check configuration, credentials and location mapping against the live channel; exits 1 on a problem."""
+    """Check credentials, access scopes and location mapping against the live channel; exits 1 on a problem."""
     h = hub(ctx)
     names = [name] if name else [n for n, ch in h.config.channels.items() if ch.type]
     failed = 0

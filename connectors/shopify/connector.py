@@ -23,6 +23,14 @@ from connectors.shopify.pacing import CallLimitPacer
 from core.errors import FatalError, OmshubError, RequestRejected
 from core.publish import Published
 
+_SCOPES = {
+    "read_orders": "pull-orders",
+    "read_products": "push-inventory (SKU → inventory item)",
+    "write_inventory": "push-inventory",
+    "read_locations": "this check",
+}
+"""Access scopes the hub uses, and what for."""
+
 
 class ShopifyOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -174,12 +182,20 @@ class ShopifyConnector:
                 known[sku] = result.resolved[sku] = item
 
     def check(self) -> list[str]:
+        read = self._sender(None)
         try:
-            response = self._sender(None)(self.client, self.client.build_request("GET", "locations.json"))
+            scopes_url = self.settings.base_url.rstrip("/") + "/admin/oauth/access_scopes.json"
+            granted = json_body(read(self.client, self.client.build_request("GET", scopes_url)))
+            listed = json_body(read(self.client, self.client.build_request("GET", "locations.json")))
         except OmshubError as exc:
             return [str(exc)]
-        known = {str(loc.get("id")): loc for loc in json_body(response).get("locations", [])}
-        problems = []
+        handles = {str(scope.get("handle")) for scope in granted.get("access_scopes", [])}
+        problems = [
+            f"the access token lacks the {scope} scope, which {job} needs; grant it in the app's configuration"
+            for scope, job in _SCOPES.items()
+            if scope not in handles and scope.replace("read_", "write_", 1) not in handles  # write_x implies read_x
+        ]
+        known = {str(loc.get("id")): loc for loc in listed.get("locations", [])}
         for code, location_id in self.settings.location_ids.items():
             found = known.get(str(location_id))
             if found is None:

@@ -1,6 +1,6 @@
 """A local simulator of the Shopify Admin REST API (orders, locations, products, inventory)."""
 
-from sandbox.shopify.app import DEFAULT_TOKEN, create_app
+from sandbox.shopify.app import DEFAULT_SCOPES, DEFAULT_TOKEN, create_app
 from sandbox.shopify.catalog import BERLIN, PROFILES, QUEBEC, ShopProfile
 from sandbox.shopify.faults import Faults
 from sandbox.shopify.generator import OrderGenerator
@@ -9,6 +9,7 @@ from sandbox.shopify.state import ShopState
 
 __all__ = [
     "BERLIN",
+    "DEFAULT_SCOPES",
     "DEFAULT_TOKEN",
     "PROFILES",
     "QUEBEC",

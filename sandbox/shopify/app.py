@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -20,13 +21,20 @@ from sandbox.shopify.responses import ApiError, json_response, on_api_error, on_
 from sandbox.shopify.state import InventoryError, ShopState
 
 DEFAULT_TOKEN = "shpat_sandbox_token"
+DEFAULT_SCOPES = ("read_orders", "read_all_orders", "read_products", "write_inventory", "read_locations")
 PREFIX = "/admin/api/{version}"
 
 
 def create_app(
-    state: ShopState, *, faults: Faults | None = None, token: str = DEFAULT_TOKEN, call_limit: CallLimit = CallLimit()
+    state: ShopState,
+    *,
+    faults: Faults | None = None,
+    token: str = DEFAULT_TOKEN,
+    call_limit: CallLimit = CallLimit(),
+    scopes: Sequence[str] = DEFAULT_SCOPES,
 ) -> FastAPI:
-    """A FastAPI app answering like one Shopify shop; `faults` injects misbehaviour, `call_limit` sizes the bucket."""
+    """A FastAPI app answering like one Shopify shop; `faults` injects misbehaviour, `call_limit` sizes the bucket,
+    `scopes` are the access scopes granted to the token."""
     app = FastAPI(title="Shopify Admin REST sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     gate = Gate(
         token=token, bucket=LeakyBucket(call_limit, state.clock), faults=None if faults is None else FaultPlan(faults)
@@ -38,7 +46,18 @@ def create_app(
     app.include_router(_orders(state))
     app.include_router(_catalog(state))
     app.include_router(_inventory(state))
+    app.include_router(_access(scopes))
     return app
+
+
+def _access(scopes: Sequence[str]) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/admin/oauth/access_scopes.json")
+    async def access_scopes() -> Response:
+        return json_response({"access_scopes": [{"handle": handle} for handle in scopes]})
+
+    return router
 
 
 def _orders(state: ShopState) -> APIRouter:

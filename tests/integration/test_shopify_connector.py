@@ -234,8 +234,27 @@ def test_the_push_job_binds_looked_up_items_so_a_new_process_does_not_read_the_c
     assert products.call_count == 1, "the second run, with a new connector, found the items bound"
 
 
+def granted(*handles: str) -> respx.Route:
+    body = {"access_scopes": [{"handle": handle} for handle in handles]}
+    return respx.get(f"{BASE}/admin/oauth/access_scopes.json").mock(return_value=httpx.Response(200, json=body))
+
+
+@respx.mock
+def test_check_reports_scopes_the_token_lacks_and_accepts_write_for_read(clock):
+    granted("read_orders", "write_products", "read_inventory", "read_locations")
+    respx.get(f"{API}/locations.json").mock(
+        return_value=httpx.Response(200, json={"locations": [{"id": 655441491, "active": True}, {"id": 655441492}]})
+    )
+    problems = connector().check()
+    assert problems == [
+        "the access token lacks the write_inventory scope, which push-inventory needs; grant it in the app's"
+        " configuration"
+    ]
+
+
 @respx.mock
 def test_check_reports_unknown_and_inactive_locations(clock):
+    granted("read_orders", "read_products", "write_inventory", "read_locations")
     respx.get(f"{API}/locations.json").mock(
         return_value=httpx.Response(
             200,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from core.clock import FixedClock
-from sandbox.shopify import DEFAULT_TOKEN, CallLimit, Faults, OrderGenerator, ShopState, create_app
+from sandbox.shopify import DEFAULT_SCOPES, DEFAULT_TOKEN, CallLimit, Faults, OrderGenerator, ShopState, create_app
 
 API = "/admin/api/2024-10"
 AUTH = {"X-Shopify-Access-Token": DEFAULT_TOKEN}
@@ -40,9 +40,9 @@ async def connect(shop: ShopState) -> AsyncIterator[Connect]:
     opened: list[httpx.AsyncClient] = []
 
     def open_client(
-        *, faults: Faults | None = None, call_limit: CallLimit = ROOMY, **headers: str
+        *, faults: Faults | None = None, call_limit: CallLimit = ROOMY, scopes: Any = DEFAULT_SCOPES, **headers: str
     ) -> httpx.AsyncClient:
-        app = create_app(shop, faults=faults, call_limit=call_limit)
+        app = create_app(shop, faults=faults, call_limit=call_limit, scopes=scopes)
         transport = httpx.ASGITransport(app=app)
         client = httpx.AsyncClient(transport=transport, base_url="http://shop.test", headers={**AUTH, **headers})
         opened.append(client)

@@ -121,3 +121,12 @@ async def test_available_must_be_an_integer(client, shop, available):
 
     assert response.status_code == 422
     assert "available" in response.json()["errors"]
+
+
+async def test_access_scopes_list_what_the_token_was_granted(connect):
+    default = await connect().get("/admin/oauth/access_scopes.json")
+    assert {"read_orders", "write_inventory"} <= {s["handle"] for s in default.json()["access_scopes"]}
+    narrow = await connect(scopes=["read_orders"]).get("/admin/oauth/access_scopes.json")
+    assert narrow.json() == {"access_scopes": [{"handle": "read_orders"}]}
+    anonymous = await connect(**{"X-Shopify-Access-Token": "wrong"}).get("/admin/oauth/access_scopes.json")
+    assert anonymous.status_code == 401
