@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +23,7 @@ from core.store import migrate
 from core.store.schema import job_leases
 from jobs.daemon import Daemon
 from sandbox.server import RunningSandbox, start
+from sandbox.shopify import Faults
 
 
 @pytest.fixture
@@ -107,3 +113,75 @@ def test_the_daemon_runs_every_job_on_schedule_stops_cleanly_and_resumes(shop, t
     serve_until(hub, moved)
     assert moved(), "a restarted daemon resumes from the committed bookmark and moves it on"
     hub.close()
+
+
+def test_two_daemons_on_one_database_never_run_the_same_job_at_once(tmp_path, monkeypatch):
+    """Two daemon processes, the same schedule, runs slower than the interval: one runs, the other records skipped."""
+    slow = start(orders=30, seed=5, profile="berlin", faults=Faults(slow=1.0, delay=0.7))
+    try:
+        ids = {loc.name: loc.id for loc in slow.state.locations.values()}
+        config = tmp_path / "omshub.toml"
+        config.write_text(
+            f"""
+[hub]
+database_url = "sqlite:///{tmp_path / "hub.db"}"
+log_format = "json"
+
+[locations.berlin]
+
+[channels.shop]
+type = "shopify"
+base_url = "{slow.base_url}"
+credentials = {{ access_token = "env:SHOP_TOKEN" }}
+locations = ["berlin"]
+location_ids = {{ berlin = "{ids["Lager Berlin"]}" }}
+
+[channels.shop.jobs.pull-orders]
+every = "1s"
+start = "2000-01-01T00:00:00Z"
+overlap = "1h"
+""",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("SHOP_TOKEN", slow.token)
+        monkeypatch.delenv("OMSHUB_DATABASE_URL", raising=False)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        assert run.main(["--config", str(config), "db", "upgrade"]) == 0
+        command = [sys.executable, str(Path(run.__file__)), "--config", str(config), "daemon", "--grace", "10s"]
+        logs = [tmp_path / f"daemon-{i}.log" for i in range(2)]
+        daemons = [subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT) for log in logs]
+        hub = run.build_hub(str(config))
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not _both_ran_and_one_skipped(hub):
+                time.sleep(0.3)
+        finally:
+            for daemon in daemons:
+                daemon.send_signal(signal.SIGTERM)
+            codes = [daemon.wait(timeout=30) for daemon in daemons]
+        assert codes == [0, 0], [log.read_text()[-2000:] for log in logs]
+        with hub.engine.connect() as conn:
+            history = [r for r in runs.history(conn, limit=1000) if r["job"] == "pull-orders"]
+        hub.close()
+    finally:
+        slow.stop()
+    assert _both_ran_and_one_skipped_in(history)
+    worked = sorted((r["started_at"], r["finished_at"]) for r in history if r["status"] != "skipped")
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(worked)), (
+        "two runs of pull-orders overlapped"
+    )
+    assert all(r["error_category"] == "lease_held" for r in history if r["status"] == "skipped")
+
+
+def _both_ran_and_one_skipped(hub: Hub) -> bool:
+    with hub.engine.connect() as conn:
+        return _both_ran_and_one_skipped_in(runs.history(conn, limit=1000))
+
+
+def _both_ran_and_one_skipped_in(history: list[dict]) -> bool:
+    holders = {r["holder"] for r in history}
+    return (
+        len(holders) == 2
+        and any(r["status"] == "skipped" for r in history)
+        and any(r["status"] == "success" for r in history)
+    )
