@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -101,7 +101,7 @@ def test_a_bad_token_is_a_fatal_error_that_names_the_fix_and_not_the_token(clock
 
 
 @respx.mock
-def test_the_pull_job_ingests_maps_and_quarantines_and_survives_a_server_error_mid_run(engine, clock):
+def test_the_pull_job_ingests_maps_and_quarantines_and_survives_a_server_error_and_a_timeout_mid_run(engine, clock):
     setup_hub(engine, stock={("TEE-BLK-M", "near"): 50})
     respx.get(f"{API}/orders.json", params={"status": "any"}).mock(
         return_value=page([fixture("paid_multi_line_cad"), fixture("broken_price")], "p2")
@@ -109,6 +109,7 @@ def test_the_pull_job_ingests_maps_and_quarantines_and_survives_a_server_error_m
     respx.get(f"{API}/orders.json", params={"page_info": "p2"}).mock(
         side_effect=[
             httpx.Response(502, text="<html>Bad Gateway</html>"),
+            httpx.ReadTimeout("timed out"),
             page([fixture("cancelled_voided"), fixture("unicode")]),
         ]
     )
@@ -309,3 +310,62 @@ def test_retries_give_up_rather_than_wait_past_the_runs_deadline(clock):
     with pytest.raises(RateLimited):
         list(connector(waits).order_pages(Window(clock.now() - timedelta(hours=1), clock.now()), time_left=5))
     assert waits == [], "a 30 s wait would pass a deadline 5 s away: the run ends at its last committed page"
+
+
+class _Shop:
+    """orders.json over ten orders, two per page: filters by updated_at_min/max, pages by page_info."""
+
+    def __init__(self, start: datetime) -> None:
+        base = fixture("paid_multi_line_cad")
+        self.orders = [
+            {**base, "id": 7000 + i, "name": f"#{2000 + i}", "updated_at": (start + timedelta(minutes=i)).isoformat()}
+            for i in range(10)
+        ]
+        self.crash_on_page: int | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        query = params.get("page_info") or f"0|{params['updated_at_min']}|{params['updated_at_max']}"
+        offset, low, high = query.split("|")
+        page_number = int(offset) // 2 + 1
+        if page_number == self.crash_on_page:
+            raise KeyboardInterrupt  # the process dies while reading this page
+        wanted = [o for o in self.orders if low <= o["updated_at"] <= high]
+        start = int(offset)
+        more = start + 2 < len(wanted)
+        return page(wanted[start : start + 2], f"{start + 2}|{low}|{high}" if more else None)
+
+
+@respx.mock
+def test_a_crash_on_page_3_of_5_resumes_from_page_2s_bookmark_and_takes_each_order_once(engine, clock):
+    setup_hub(engine, stock={("TQ-MER-CHR", "near"): 100, ("SK-TRL-L3", "near"): 100, ("BT-750-FOR", "near"): 100})
+    shop = _Shop(clock.now() - timedelta(hours=1))
+    respx.get(f"{API}/orders.json").mock(side_effect=shop)
+
+    def pull_run():
+        source = connector()  # a new process: a new connector
+        with engine.connect() as conn:
+            mark = bookmarks.load(conn, "web", "orders")
+        return Runner(engine, clock, holder="test").run(
+            ("pull-orders", "web"),
+            lambda scope: pull_orders(scope, source, overlap=timedelta(minutes=5), safety_lag=timedelta(0)),
+            trigger=Trigger.scheduled,
+            deadline=timedelta(minutes=5),
+            bookmark=mark or "2026-11-20T00:00:00+00:00",
+        )
+
+    shop.crash_on_page = 3
+    with pytest.raises(KeyboardInterrupt):
+        pull_run()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 4
+        assert bookmarks.load(conn, "web", "orders") == shop.orders[3]["updated_at"]
+    shop.crash_on_page = None
+    clock.advance(timedelta(minutes=3))
+    report = pull_run()
+    assert report.status is RunStatus.success
+    # The 5-minute overlap re-reads the four committed orders (one minute apart): they change nothing.
+    assert (report.counts.created, report.counts.unchanged) == (6, 4)
+    with engine.connect() as conn:
+        ids = conn.execute(select(orders.c.external_id)).scalars().all()
+    assert sorted(ids) == sorted(str(o["id"]) for o in shop.orders)
