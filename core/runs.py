@@ -90,6 +90,22 @@ def release_lease(conn: Connection, key: tuple[str, str], holder: str) -> None:
     )
 
 
+def close_abandoned(conn: Connection, key: tuple[str, str], now: datetime) -> None:
+    """Close as aborted every run of `key` still marked running. Call it holding the lease: such a run
+    lost its lease without finishing (its process died)."""
+    job, channel = key
+    conn.execute(
+        update(job_runs)
+        .where(job_runs.c.job == job, job_runs.c.channel == channel, job_runs.c.status == RunStatus.running.value)
+        .values(
+            status=RunStatus.aborted.value,
+            finished_at=now,
+            error_category="abandoned",
+            error_message="the process running it stopped without finishing; its lease expired",
+        )
+    )
+
+
 def start_run(
     conn: Connection, key: tuple[str, str], *, trigger: Trigger, holder: str, now: datetime, bookmark: str | None
 ) -> int:

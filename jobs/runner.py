@@ -145,6 +145,7 @@ class Runner:
                 run_id = runs.record_outcome(conn, key, trigger=trigger, holder=self.holder, now=now, end=end)
                 log.info("run.skipped", job=key[0], channel=key[1], run_id=run_id)
                 return RunReport(run_id, end.status, end.counts, end.error_category, end.error_message)
+            runs.close_abandoned(conn, key, now)
             run_id = runs.start_run(conn, key, trigger=trigger, holder=self.holder, now=now, bookmark=bookmark)
         self._renewed[key] = now
         scope.renew = lambda: self._renew(key)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from connectors.base import ChannelSettings, Window
 from connectors.shopify.connector import ShopifyConnector, ShopifyOptions
-from core import bindings, bookmarks, stock_admin
+from core import bindings, bookmarks, runs, stock_admin
 from core.errors import CredentialsRejected
 from core.publish import Published
 from core.runs import RunStatus, Trigger
@@ -369,3 +369,7 @@ def test_a_crash_on_page_3_of_5_resumes_from_page_2s_bookmark_and_takes_each_ord
     with engine.connect() as conn:
         ids = conn.execute(select(orders.c.external_id)).scalars().all()
     assert sorted(ids) == sorted(str(o["id"]) for o in shop.orders)
+    with engine.connect() as conn:
+        first, second = sorted(runs.history(conn), key=lambda r: r["id"])
+    assert (first["status"], first["error_category"]) == ("aborted", "abandoned"), "the crashed run is closed"
+    assert second["status"] == "success"
