@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from config.types import Duration, EnvSecret
 from core.allocation import ShortagePolicy, Strategy
+from core.publish import PublishPlan, PublishRule
 
 
 class Section(BaseModel):
@@ -47,7 +48,20 @@ class PullOrdersJob(JobConfig):
 
 class PushInventoryJob(JobConfig):
     buffer: int = Field(default=0, ge=0, description="units held back from the channel (safety stock)")
+    share: int = Field(default=100, ge=0, le=100, description="percent of the rest offered, rounded down")
     maximum: int | None = Field(default=None, ge=0, description="never publish more than this")
+    count: list[str] | None = Field(
+        default=None, description="locations whose stock counts (default: all of the channel's locations)"
+    )
+    pooled_at: str | None = Field(
+        default=None,
+        description="publish one value per SKU (the rule over the sum of the counted locations) at this location;"
+        " default: each location its own (channels without location_ids are always pooled)",
+    )
+
+    @property
+    def rule(self) -> PublishRule:
+        return PublishRule(buffer=self.buffer, share=self.share, maximum=self.maximum)
 
 
 class ReconcileJob(JobConfig):
@@ -82,4 +96,23 @@ class ChannelConfig(Section):
         unknown = sorted(set(self.location_ids) - set(self.locations))
         if unknown:
             raise ValueError(f"location_ids names {unknown}, which are not in this channel's locations")
+        push = self.jobs.push_inventory
+        stray = sorted(set(push.count or []) - set(self.locations))
+        if stray:
+            raise ValueError(f"jobs.push-inventory.count names {stray}, which are not in this channel's locations")
+        if push.pooled_at is not None and push.pooled_at not in self.location_ids:
+            raise ValueError(
+                f"jobs.push-inventory.pooled_at = {push.pooled_at!r} has no entry in location_ids; name one of"
+                f" {sorted(self.location_ids)} (or leave location_ids out for a channel without locations)"
+            )
         return self
+
+    @property
+    def publish_plan(self) -> PublishPlan:
+        push = self.jobs.push_inventory
+        counted = push.count or self.locations
+        if not self.location_ids:
+            return PublishPlan.pooled(counted)
+        if push.pooled_at is not None:
+            return PublishPlan.pooled(counted, push.pooled_at)
+        return PublishPlan.per_location(counted, list(self.location_ids))

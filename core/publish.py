@@ -1,11 +1,16 @@
 """What a channel is told it can sell, and what it was last told.
 
-Published quantity per (SKU, location) = available at that location − buffer, capped at maximum,
-never negative. Only pairs whose published value differs from the last confirmed push are sent.
+A channel's policy says whose stock counts (`counted` locations), how it is offered (`PublishRule`:
+safety stock held back, a share of the rest rounded down, a cap; never negative) and where it is
+published: per location (each counted location that has an id in the channel gets the rule applied
+to its own stock) or pooled (one value per SKU, the rule applied to the sum over the counted
+locations, published at one channel location or, for channels without locations, channel-wide).
+Only values that differ from the last confirmed push are sent.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,23 +20,72 @@ from sqlalchemy import Connection, select
 from core.store.schema import inventory_items, inventory_levels, pushed_levels, stock_locations
 from core.store.upsert import upsert
 
+WHOLE_CHANNEL = "*"
+"""The location of a value published to a channel that keeps no stock per location (WooCommerce)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Published:
     sku: str
     location: str
+    """The hub location code whose channel id receives the value, or WHOLE_CHANNEL."""
     available: int
 
 
-def rule(available: int, *, buffer: int, maximum: int | None) -> int:
-    value = max(available - buffer, 0)
-    return value if maximum is None else min(value, maximum)
+@dataclass(frozen=True, slots=True)
+class PublishRule:
+    buffer: int = 0
+    """Units held back from the channel (safety stock)."""
+    share: int = 100
+    """Percent of the rest offered to the channel, rounded down."""
+    maximum: int | None = None
+    """Never publish more than this."""
+
+    def apply(self, available: int) -> int:
+        value = max(available - self.buffer, 0) * self.share // 100
+        return value if self.maximum is None else min(value, self.maximum)
 
 
-def to_publish(
-    conn: Connection, channel: str, locations: Sequence[str], *, buffer: int, maximum: int | None
-) -> list[Published]:
-    """Every (SKU, location) of these locations whose published value changed since the last push."""
+@dataclass(frozen=True, slots=True)
+class PublishPlan:
+    counted: tuple[str, ...]
+    """Hub locations whose stock counts for this channel."""
+    targets: tuple[str, ...]
+    """Per location: the counted locations the channel has ids for. Pooled: empty."""
+    pooled_at: str | None = None
+    """Pooled: the location (or WHOLE_CHANNEL) that receives the one value per SKU."""
+
+    @classmethod
+    def per_location(cls, counted: Sequence[str], mapped: Sequence[str]) -> PublishPlan:
+        return cls(tuple(counted), tuple(code for code in counted if code in mapped))
+
+    @classmethod
+    def pooled(cls, counted: Sequence[str], at: str = WHOLE_CHANNEL) -> PublishPlan:
+        return cls(tuple(counted), (), at)
+
+
+def to_publish(conn: Connection, channel: str, plan: PublishPlan, rule: PublishRule) -> list[Published]:
+    """Every value the channel should be told that differs from what it was last told."""
+    wanted = plan_levels(available_by_location(conn, plan.counted), plan, rule)
+    last = last_pushed(conn, channel)
+    return [p for p in wanted if last.get((p.sku, p.location)) != p.available]
+
+
+def plan_levels(available: dict[str, dict[str, int]], plan: PublishPlan, rule: PublishRule) -> list[Published]:
+    """The values to publish, from available units by SKU and counted location (pure)."""
+    if plan.pooled_at is not None:
+        at = plan.pooled_at
+        return [Published(sku, at, rule.apply(sum(by_location.values()))) for sku, by_location in available.items()]
+    return [
+        Published(sku, code, rule.apply(by_location[code]))
+        for sku, by_location in available.items()
+        for code in plan.targets
+        if code in by_location
+    ]
+
+
+def available_by_location(conn: Connection, locations: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Available units (stocked − reserved) by SKU and location code, for these locations, SKUs sorted."""
     lv = inventory_levels.c
     query = (
         select(inventory_items.c.sku, stock_locations.c.code, lv.stocked - lv.reserved)
@@ -40,13 +94,10 @@ def to_publish(
         .where(stock_locations.c.code.in_(list(locations)))
         .order_by(inventory_items.c.sku, stock_locations.c.code)
     )
-    last = last_pushed(conn, channel)
-    changed = []
-    for sku, location, available in conn.execute(query):
-        value = rule(available, buffer=buffer, maximum=maximum)
-        if last.get((sku, location)) != value:
-            changed.append(Published(sku, location, value))
-    return changed
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for sku, code, available in conn.execute(query):
+        found[sku][code] = available
+    return found
 
 
 def last_pushed(conn: Connection, channel: str) -> dict[tuple[str, str], int]:

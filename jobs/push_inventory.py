@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import structlog
@@ -10,6 +9,7 @@ import structlog
 from connectors.base import StockSink
 from core import bindings, publish
 from core.errors import RetryableError
+from core.publish import PublishPlan, PublishRule
 from jobs.runner import RunScope, Work
 
 if TYPE_CHECKING:
@@ -20,20 +20,17 @@ log = structlog.get_logger("omshub.jobs")
 
 def push_inventory_work(catalog: Catalog, channel: str) -> Work:
     settings = catalog.config.channels[channel]
-    cfg = settings.jobs.push_inventory
     sink = catalog.connectors[channel].stock
     assert sink is not None
-    mapped = [code for code in settings.locations if code in settings.location_ids]
-    return lambda scope: push_inventory(scope, sink, channel, mapped, buffer=cfg.buffer, maximum=cfg.maximum)
+    plan, rule = settings.publish_plan, settings.jobs.push_inventory.rule
+    return lambda scope: push_inventory(scope, sink, channel, plan, rule)
 
 
-def push_inventory(
-    scope: RunScope, sink: StockSink, channel: str, locations: Sequence[str], *, buffer: int, maximum: int | None
-) -> None:
-    """Send the levels of `locations` whose published value changed; bind the item ids the sink looked up."""
+def push_inventory(scope: RunScope, sink: StockSink, channel: str, plan: PublishPlan, rule: PublishRule) -> None:
+    """Send the values that changed under the channel's plan and rule; bind the item ids the sink looked up."""
     scope.check()
     with scope.engine.connect() as conn:
-        changed = publish.to_publish(conn, channel, locations, buffer=buffer, maximum=maximum)
+        changed = publish.to_publish(conn, channel, plan, rule)
         items = bindings.channel_items(conn, channel)
     scope.counts.fetched = len(changed)
     if scope.dry_run or not changed:

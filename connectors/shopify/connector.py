@@ -21,7 +21,7 @@ from connectors.paging import LinkHeaderPaginator, iterate_pages
 from connectors.shopify.mapper import map_page
 from connectors.shopify.pacing import CallLimitPacer
 from core.errors import FatalError, OmshubError, RequestRejected
-from core.publish import Published
+from core.publish import WHOLE_CHANNEL, Published
 
 _SCOPES = {
     "read_orders": "pull-orders",
@@ -145,7 +145,7 @@ class ShopifyConnector:
                 result.unlisted.append(level)
                 continue
             if location is None:
-                result.failed.append((level, f"location {level.location!r} has no Shopify id in location_ids"))
+                result.failed.append((level, _no_location(level.location)))
                 continue
             body = {"location_id": int(location), "inventory_item_id": int(item), "available": level.available}
             try:
@@ -206,6 +206,12 @@ class ShopifyConnector:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _no_location(code: str) -> str:
+    if code == WHOLE_CHANNEL:
+        return "Shopify keeps stock per location: map one in location_ids (and pooled_at to publish the sum there)"
+    return f"location {code!r} has no Shopify id in location_ids"
 
 
 def _orders(body: Any) -> list[Any]:

@@ -16,7 +16,7 @@ from connectors.base import ChannelSettings, Window
 from connectors.shopify.connector import ShopifyConnector, ShopifyOptions
 from core import bindings, bookmarks, runs, stock_admin
 from core.errors import CredentialsRejected
-from core.publish import Published
+from core.publish import Published, PublishPlan, PublishRule
 from core.runs import RunStatus, Trigger
 from core.store.schema import orders, quarantine
 from jobs.pull_orders import pull_orders
@@ -130,13 +130,16 @@ def test_the_pull_job_ingests_maps_and_quarantines_and_survives_a_server_error_a
     assert "price" in reason
 
 
+PLAN = PublishPlan.per_location(["near", "far"], ["near", "far"])
+
+
 def push_once(engine, clock):
     sink = connector()  # a new connector each run, as a new process would have
     return (
         Runner(engine, clock, holder="test")
         .run(
             ("push-inventory", "web"),
-            lambda scope: push_inventory(scope, sink, "web", ["near", "far"], buffer=0, maximum=None),
+            lambda scope: push_inventory(scope, sink, "web", PLAN, PublishRule()),
             trigger=Trigger.manual,
             deadline=timedelta(minutes=5),
         )
