@@ -36,6 +36,8 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/pull.py
+	$(BIN)/python bench/push.py
 
 clean:
 	rm -rf $(VENV) omshub.db omshub.db-wal omshub.db-shm

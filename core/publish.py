@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from core.store.schema import inventory_items, inventory_levels, pushed_levels, stock_locations
+from core.store.bulk import fetch_all, in_list
+from core.store.schema import pushed_levels
 from core.store.upsert import upsert
 
 WHOLE_CHANNEL = "*"
@@ -86,23 +87,20 @@ def plan_levels(available: dict[str, dict[str, int]], plan: PublishPlan, rule: P
 
 def available_by_location(conn: Connection, locations: Sequence[str]) -> dict[str, dict[str, int]]:
     """Available units (stocked − reserved) by SKU and location code, for these locations, SKUs sorted."""
-    lv = inventory_levels.c
-    query = (
-        select(inventory_items.c.sku, stock_locations.c.code, lv.stocked - lv.reserved)
-        .join(inventory_items, inventory_items.c.id == lv.item_id)
-        .join(stock_locations, stock_locations.c.id == lv.location_id)
-        .where(stock_locations.c.code.in_(list(locations)))
-        .order_by(inventory_items.c.sku, stock_locations.c.code)
+    condition, param = in_list(conn, "s.code", list(locations))
+    sql = (
+        "SELECT i.sku, s.code, l.stocked - l.reserved FROM inventory_levels l"
+        " JOIN inventory_items i ON i.id = l.item_id JOIN stock_locations s ON s.id = l.location_id"
+        f" WHERE {condition} ORDER BY i.sku, s.code"
     )
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    for sku, code, available in conn.execute(query):
+    for sku, code, available in fetch_all(conn, sql, (param,)):  # plain tuples: a catalogue is many rows
         found[sku][code] = available
     return found
 
 
 def last_pushed(conn: Connection, channel: str) -> dict[tuple[str, str], int]:
-    pl = pushed_levels.c
-    rows = conn.execute(select(pl.sku, pl.location, pl.available).where(pl.channel == channel))
+    rows = fetch_all(conn, "SELECT sku, location, available FROM pushed_levels WHERE channel = ?", (channel,))
     return {(sku, location): available for sku, location, available in rows}
 
 

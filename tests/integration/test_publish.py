@@ -29,3 +29,15 @@ def test_locations_left_out_of_the_count_do_not_add_to_what_a_channel_is_offered
         )
     assert only_far == [Published("TEE", "*", 4)]
     assert per_location == [Published("TEE", "far", 4)]
+
+
+def test_fifty_changes_to_one_sku_in_a_cycle_are_one_update_per_channel(engine):
+    setup_hub(engine, stock={("TEE", "near"): 100})
+    plans = {"web": PublishPlan.per_location(["near"], ["near"]), "market": PublishPlan.pooled(["near"])}
+    with engine.begin() as conn:
+        for name, plan in plans.items():
+            publish.record_pushed(conn, name, publish.to_publish(conn, name, plan, PublishRule()), T0)
+        for i in range(50):
+            stock_admin.adjust_stocked(conn, "TEE", "near", 1 if i % 2 else -2, T0)
+        planned = {name: publish.to_publish(conn, name, plan, PublishRule()) for name, plan in plans.items()}
+    assert planned == {"web": [Published("TEE", "near", 75)], "market": [Published("TEE", "*", 75)]}
