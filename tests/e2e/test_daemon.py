@@ -33,7 +33,20 @@ def shop() -> Iterator[RunningSandbox]:
     sandbox.stop()
 
 
-def write_config(path: Path, shop: RunningSandbox) -> Path:
+EVERY_JOB = """
+[channels.shop.jobs.pull-orders]
+every = "1s"
+start = "2000-01-01T00:00:00Z"
+
+[channels.shop.jobs.push-inventory]
+every = "1s"
+
+[jobs.dispatch]
+every = "1s"
+"""
+
+
+def write_config(path: Path, shop: RunningSandbox, jobs: str = EVERY_JOB) -> Path:
     ids = {loc.name: loc.id for loc in shop.state.locations.values()}
     path.write_text(
         f"""
@@ -49,17 +62,7 @@ base_url = "{shop.base_url}"
 credentials = {{ access_token = "env:SHOP_TOKEN" }}
 locations = ["berlin"]
 location_ids = {{ berlin = "{ids["Lager Berlin"]}" }}
-
-[channels.shop.jobs.pull-orders]
-every = "1s"
-start = "2000-01-01T00:00:00Z"
-
-[channels.shop.jobs.push-inventory]
-every = "1s"
-
-[jobs.dispatch]
-every = "1s"
-""",
+{jobs}""",
         encoding="utf-8",
     )
     return path
@@ -119,30 +122,13 @@ def test_two_daemons_on_one_database_never_run_the_same_job_at_once(tmp_path, mo
     """Two daemon processes, the same schedule, runs slower than the interval: one runs, the other records skipped."""
     slow = start(orders=30, seed=5, profile="berlin", faults=Faults(slow=1.0, delay=0.7))
     try:
-        ids = {loc.name: loc.id for loc in slow.state.locations.values()}
-        config = tmp_path / "omshub.toml"
-        config.write_text(
-            f"""
-[hub]
-database_url = "sqlite:///{tmp_path / "hub.db"}"
-log_format = "json"
-
-[locations.berlin]
-
-[channels.shop]
-type = "shopify"
-base_url = "{slow.base_url}"
-credentials = {{ access_token = "env:SHOP_TOKEN" }}
-locations = ["berlin"]
-location_ids = {{ berlin = "{ids["Lager Berlin"]}" }}
-
+        pull_only = """
 [channels.shop.jobs.pull-orders]
 every = "1s"
 start = "2000-01-01T00:00:00Z"
 overlap = "1h"
-""",
-            encoding="utf-8",
-        )
+"""
+        config = write_config(tmp_path / "omshub.toml", slow, pull_only)
         monkeypatch.setenv("SHOP_TOKEN", slow.token)
         monkeypatch.delenv("OMSHUB_DATABASE_URL", raising=False)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
