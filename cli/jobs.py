@@ -53,7 +53,10 @@ def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 @app.command()
 def run(
     ctx: typer.Context,
-    job: Annotated[str, typer.Argument(metavar="JOB", help="pull-orders, push-inventory, reconcile or dispatch.")],
+    job: Annotated[
+        str,
+        typer.Argument(metavar="JOB", help="pull-orders, push-inventory, verify-inventory, reconcile or dispatch."),
+    ],
     channel: ChannelOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and count, write nothing anywhere.")] = False,
     json_out: JsonOpt = False,

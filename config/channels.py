@@ -72,6 +72,7 @@ class ChannelJobs(Section):
     pull_orders: PullOrdersJob = Field(default_factory=PullOrdersJob, alias="pull-orders")
     push_inventory: PushInventoryJob = Field(default_factory=PushInventoryJob, alias="push-inventory")
     reconcile: ReconcileJob = Field(default_factory=ReconcileJob)
+    verify_inventory: JobConfig = Field(default_factory=JobConfig, alias="verify-inventory")
 
 
 class ChannelConfig(Section):
@@ -90,7 +91,7 @@ class ChannelConfig(Section):
     def _connector_needs_url(self) -> ChannelConfig:
         if self.type is not None and not self.base_url:
             raise ValueError(f"a channel of type {self.type!r} needs base_url")
-        jobs = (self.jobs.pull_orders, self.jobs.push_inventory, self.jobs.reconcile)
+        jobs = (self.jobs.pull_orders, self.jobs.push_inventory, self.jobs.reconcile, self.jobs.verify_inventory)
         if self.type is None and any(job.scheduled for job in jobs):
             raise ValueError("scheduled jobs need a connector: set type (e.g. 'shopify') and base_url")
         unknown = sorted(set(self.location_ids) - set(self.locations))

@@ -57,6 +57,12 @@ class StockSink(Protocol):
         `items` maps SKU → the channel's item id as bound earlier; a SKU missing from it (or whose id the
         channel no longer knows) is looked up, and what was found comes back in `resolved`."""
 
+    def read_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> dict[tuple[str, str], int]:
+        """What the channel shows now for these (SKU, location) pairs, by pair; pairs it has no level for
+        (or SKUs without an item id in `items`) are left out."""
+
 
 class Connector(Protocol):
     @property

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, tuple_
 
 from core.store.bulk import fetch_all, in_list
 from core.store.schema import pushed_levels
@@ -116,3 +116,11 @@ def record_pushed(conn: Connection, channel: str, levels: Sequence[Published], n
         keys=["channel", "sku", "location"],
         set_={"available": lambda ex: ex.available, "pushed_at": lambda ex: ex.pushed_at},
     )
+
+
+def forget_pushed(conn: Connection, channel: str, levels: Sequence[Published]) -> None:
+    """Drop what the channel was told for these pairs, so the next push sends them again."""
+    if levels:
+        pl = pushed_levels.c
+        pairs = [(p.sku, p.location) for p in levels]
+        conn.execute(delete(pushed_levels).where(pl.channel == channel, tuple_(pl.sku, pl.location).in_(pairs)))

@@ -18,11 +18,11 @@ from core.outbox import OutboxRetry, OutboxStatus
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
 from jobs.pull_orders import ORDERS, pull_orders, pull_window
-from jobs.push_inventory import push_inventory_work
+from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.runner import RunScope, Work
 
-PULL, PUSH, RECONCILE, DISPATCH = "pull-orders", "push-inventory", "reconcile", "dispatch"
-CHANNEL_JOBS = (PULL, PUSH, RECONCILE)
+PULL, PUSH, RECONCILE, VERIFY, DISPATCH = "pull-orders", "push-inventory", "reconcile", "verify-inventory", "dispatch"
+CHANNEL_JOBS = (PULL, PUSH, RECONCILE, VERIFY)
 HUB = ""
 """The channel slot of hub-wide jobs."""
 
@@ -84,7 +84,7 @@ class Catalog:
         connector = self.connectors.get(channel)
         if connector is None:
             return False
-        return connector.stock is not None if job == PUSH else connector.orders is not None
+        return connector.stock is not None if job in (PUSH, VERIFY) else connector.orders is not None
 
     def _channel_job(self, job: str, channel: str) -> JobDef:
         jobs = self.config.channels[channel].jobs
@@ -107,6 +107,8 @@ class Catalog:
                 release_held(scope)
 
             return JobDef((job, channel), jobs.reconcile, reconcile, lambda: None)
+        if job == VERIFY:
+            return JobDef((job, channel), jobs.verify_inventory, verify_inventory_work(self, channel), lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
 
     def _dispatch_work(self, batch: int) -> Work:

@@ -33,6 +33,8 @@ class FakeOrderSource:
 class FakeStockSink:
     reject: set[str] = field(default_factory=set)
     calls: list[list[Published]] = field(default_factory=list)
+    shown: dict[tuple[str, str], int] = field(default_factory=dict)
+    """What the channel shows where it differs from what was pushed (drift made by hand in the shop)."""
 
     def push_levels(
         self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
@@ -44,7 +46,13 @@ class FakeStockSink:
                 result.failed.append((level, "422 inventory item not stocked at this location"))
             else:
                 result.pushed.append(level)
+                self.shown.pop((level.sku, level.location), None)
         return result
+
+    def read_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> dict[tuple[str, str], int]:
+        return {(p.sku, p.location): self.shown.get((p.sku, p.location), p.available) for p in levels}
 
 
 @dataclass

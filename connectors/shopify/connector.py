@@ -23,6 +23,9 @@ from connectors.shopify.pacing import CallLimitPacer
 from core.errors import FatalError, OmshubError, RequestRejected
 from core.publish import WHOLE_CHANNEL, Published
 
+_IDS_PER_READ = 50
+"""inventory_levels.json takes at most 50 inventory item ids per request."""
+
 _SCOPES = {
     "read_orders": "pull-orders",
     "read_products": "push-inventory (SKU → inventory item)",
@@ -157,6 +160,28 @@ class ShopifyConnector:
             result.pushed.append(level)
         return doubtful
 
+    def read_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> dict[tuple[str, str], int]:
+        read = self._sender(time_left)
+        mapped = [p for p in levels if p.location in self.settings.location_ids]
+        codes = {str(self.settings.location_ids[p.location]): p.location for p in mapped}
+        skus = {items[p.sku]: p.sku for p in mapped if p.sku in items}
+        ids, found = sorted(skus), {}
+        for start in range(0, len(ids), _IDS_PER_READ):
+            params = {
+                "inventory_item_ids": ",".join(ids[start : start + _IDS_PER_READ]),
+                "location_ids": ",".join(sorted(codes)),
+                "limit": "250",
+            }
+            first = self.client.build_request("GET", "inventory_levels.json", params=params)
+            for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_levels, send=read):
+                for row in page.records:
+                    sku, code = skus.get(str(row.get("inventory_item_id"))), codes.get(str(row.get("location_id")))
+                    if sku is not None and code is not None and isinstance(row.get("available"), int):
+                        found[sku, code] = row["available"]
+        return found
+
     def _catalogue_due(self) -> bool:
         """Unknown SKUs send us to the catalogue at most every `catalogue_refresh` seconds: a SKU the
         shop does not sell would otherwise cost a full catalogue read on every push."""
@@ -218,6 +243,12 @@ def _orders(body: Any) -> list[Any]:
     if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
         raise FatalError("orders.json answered without an 'orders' list")
     return list(body["orders"])
+
+
+def _levels(body: Any) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("inventory_levels"), list):
+        raise FatalError("inventory_levels.json answered without an 'inventory_levels' list")
+    return list(body["inventory_levels"])
 
 
 def _products(body: Any) -> list[Any]:

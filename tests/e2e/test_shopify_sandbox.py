@@ -109,6 +109,19 @@ def test_push_inventory_sets_the_published_levels_in_the_shop_and_only_changes_n
     assert json.loads(out)["pushed"] == 0
 
 
+def test_verify_inventory_finds_a_level_changed_by_hand_in_the_shop_and_sets_it_back(hub, shop):
+    hub("jobs", "run", "push-inventory", "--channel", "shop")
+    items = {v.sku: v.inventory_item_id for v in shop.state.variants.values()}
+    berlin = next(loc.id for loc in shop.state.locations.values() if loc.name == "Lager Berlin")
+    shop.state.set_level(items["TEA-SEN-100"], berlin, 50)  # someone typed a number into the shop's admin
+    code, out, _ = hub("jobs", "run", "verify-inventory", "--channel", "shop", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["status"] == "success"
+    assert (report["updated"], report["pushed"]) == (1, 1) and report["unchanged"] >= 2
+    levels = {(lv.inventory_item_id, lv.location_id): lv.available for lv in shop.state.level_list()}
+    assert levels[(items["TEA-SEN-100"], berlin)] == 2
+
+
 def test_a_dry_run_writes_nothing_here_or_in_the_shop(hub, shop):
     before = {(lv.inventory_item_id, lv.location_id): lv.available for lv in shop.state.level_list()}
     code, out, _ = hub("jobs", "run", "pull-orders", "--channel", "shop", "--dry-run", "--json")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core import publish, stock_admin
 from core.publish import Published, PublishPlan, PublishRule
+from core.runs import RunStatus, Trigger
+from jobs.push_inventory import push_inventory, verify_inventory
+from jobs.runner import Runner
+from tests.fakes import FakeStockSink
 from tests.support import T0, setup_hub
 
 
@@ -41,3 +47,27 @@ def test_fifty_changes_to_one_sku_in_a_cycle_are_one_update_per_channel(engine):
             stock_admin.adjust_stocked(conn, "TEE", "near", 1 if i % 2 else -2, T0)
         planned = {name: publish.to_publish(conn, name, plan, PublishRule()) for name, plan in plans.items()}
     assert planned == {"web": [Published("TEE", "near", 75)], "market": [Published("TEE", "*", 75)]}
+
+
+def run_job(engine, clock, job, work):
+    return Runner(engine, clock, holder="test").run(
+        (job, "web"), work, trigger=Trigger.manual, deadline=timedelta(minutes=5)
+    )
+
+
+def test_verify_inventory_re_pushes_only_what_drifted_in_the_channel_and_counts_it(engine, clock):
+    setup_hub(engine, stock={("TEE", "near"): 10, ("MUG", "near"): 3, ("CAP", "far"): 4})
+    sink, plan, rule = FakeStockSink(), PublishPlan.per_location(["near", "far"], ["near", "far"]), PublishRule()
+    assert (
+        run_job(engine, clock, "push-inventory", lambda s: push_inventory(s, sink, "web", plan, rule)).counts.pushed
+        == 3
+    )
+    sink.shown[("MUG", "near")] = 0  # someone set the level by hand in the shop's admin
+    with engine.begin() as conn:
+        stock_admin.adjust_stocked(conn, "MUG", "near", 2, clock.now())  # and the hub's value moved on since
+    report = run_job(engine, clock, "verify-inventory", lambda s: verify_inventory(s, sink, "web", plan, rule))
+    assert report.status is RunStatus.success
+    assert (report.counts.updated, report.counts.unchanged, report.counts.pushed) == (1, 2, 1)
+    assert sink.calls[-1] == [Published("MUG", "near", 5)], "the drifted pair, with the hub's current value"
+    again = run_job(engine, clock, "verify-inventory", lambda s: verify_inventory(s, sink, "web", plan, rule))
+    assert (again.counts.updated, again.counts.pushed) == (0, 0)

@@ -376,3 +376,24 @@ def test_a_crash_on_page_3_of_5_resumes_from_page_2s_bookmark_and_takes_each_ord
         first, second = sorted(runs.history(conn), key=lambda r: r["id"])
     assert (first["status"], first["error_category"]) == ("aborted", "abandoned"), "the crashed run is closed"
     assert second["status"] == "success"
+
+
+@respx.mock
+def test_read_levels_asks_for_fifty_items_at_a_time_at_the_mapped_locations(clock):
+    skus = {f"SKU-{i:03d}": str(900000 + i) for i in range(60)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = request.url.params["inventory_item_ids"].split(",")
+        assert request.url.params["location_ids"] == "655441491,655441492"
+        rows: list[dict] = [
+            {"inventory_item_id": int(i), "location_id": 655441491, "available": int(i) % 7} for i in ids
+        ]
+        rows.append({"inventory_item_id": int(ids[0]), "location_id": 655441492, "available": None})  # untracked
+        return httpx.Response(200, json={"inventory_levels": rows})
+
+    route = respx.get(f"{API}/inventory_levels.json").mock(side_effect=answer)
+    told = [Published(sku, "near", 1) for sku in skus] + [Published("SKU-000", "far", 1), Published("NEW", "near", 1)]
+    shown = connector().read_levels(told, items=skus)
+    assert [len(c.request.url.params["inventory_item_ids"].split(",")) for c in route.calls] == [50, 10]
+    assert len(shown) == 60 and shown["SKU-007", "near"] == 900007 % 7
+    assert ("SKU-000", "far") not in shown and ("NEW", "near") not in shown
