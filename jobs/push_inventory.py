@@ -20,11 +20,16 @@ log = structlog.get_logger("omshub.jobs")
 
 
 def push_inventory_work(catalog: Catalog, channel: str) -> Work:
+    sink, plan, rule = _publishing(catalog, channel)
+    return lambda scope: push_inventory(scope, sink, channel, plan, rule)
+
+
+def _publishing(catalog: Catalog, channel: str) -> tuple[StockSink, PublishPlan, PublishRule]:
+    """The channel's stock sink and publishing policy, as both inventory jobs use them."""
     settings = catalog.config.channels[channel]
     sink = catalog.connectors[channel].stock
     assert sink is not None
-    plan, rule = settings.publish_plan, settings.jobs.push_inventory.rule
-    return lambda scope: push_inventory(scope, sink, channel, plan, rule)
+    return sink, settings.publish_plan, settings.jobs.push_inventory.rule
 
 
 def push_inventory(scope: RunScope, sink: StockSink, channel: str, plan: PublishPlan, rule: PublishRule) -> None:
@@ -51,10 +56,7 @@ def push_inventory(scope: RunScope, sink: StockSink, channel: str, plan: Publish
 
 
 def verify_inventory_work(catalog: Catalog, channel: str) -> Work:
-    settings = catalog.config.channels[channel]
-    sink = catalog.connectors[channel].stock
-    assert sink is not None
-    plan, rule = settings.publish_plan, settings.jobs.push_inventory.rule
+    sink, plan, rule = _publishing(catalog, channel)
     return lambda scope: verify_inventory(scope, sink, channel, plan, rule)
 
 
