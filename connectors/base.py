@@ -12,6 +12,7 @@ from pydantic import BaseModel, SecretStr
 from core.model import CanonicalOrder
 from core.publish import Published
 from core.quarantine import Rejected
+from core.shipments import ShipmentNotice
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +65,22 @@ class StockSink(Protocol):
         (or SKUs without an item id in `items`) are left out."""
 
 
+class ShipmentSink(Protocol):
+    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
+        """Tell the channel that these lines shipped (with tracking). Safe to repeat: the connector first
+        looks `notice.reference` up in what it created earlier, and creates nothing twice. Raises
+        RetryableError / FatalError / UnknownOutcome like any outbound call."""
+
+
 class Connector(Protocol):
     @property
     def orders(self) -> OrderSource | None: ...
 
     @property
     def stock(self) -> StockSink | None: ...
+
+    @property
+    def shipments(self) -> ShipmentSink | None: ...
 
     def check(self) -> list[str]:
         """Problems with credentials, scopes or location mapping found against the live system."""

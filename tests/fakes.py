@@ -10,6 +10,7 @@ from typing import Any
 from connectors.base import OrderPage, PushResult, Window
 from core.model import CanonicalOrder
 from core.publish import Published
+from core.shipments import ShipmentNotice
 
 
 @dataclass
@@ -56,9 +57,25 @@ class FakeStockSink:
 
 
 @dataclass
+class FakeShipmentSink:
+    """Records the notices it was given; `fail_with` makes the next report raise it once."""
+
+    told: list[ShipmentNotice] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
+        if self.fail_with is not None:
+            error, self.fail_with = self.fail_with, None
+            raise error
+        if notice.reference not in {told.reference for told in self.told}:
+            self.told.append(notice)
+
+
+@dataclass
 class FakeConnector:
     orders: FakeOrderSource | None = None
     stock: FakeStockSink | None = None
+    shipments: FakeShipmentSink | None = None
     problems: list[str] = field(default_factory=list)
 
     def check(self) -> list[str]:

@@ -74,6 +74,7 @@ class ShopifyConnector:
         )
         self.orders = self
         self.stock = self
+        self.shipments = None  # fulfillments back to Shopify are not built yet
         self._catalogue_read_at: float | None = None
         self._sleep = sleep
 
