@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from config.settings import Config
 from connectors import registry
 from connectors.base import Connector, ConnectorType
-from core import channels
+from core import channels, kits
 from core.clock import Clock
 from core.errors import FatalError
 from core.store import migrate
@@ -70,12 +70,13 @@ def bare_hub(ctx: typer.Context) -> Hub:
 
 
 def load_config_into_store(h: Hub) -> None:
-    locations, specs = h.config.location_specs(), h.config.channel_specs()
+    locations, specs, bundles = h.config.location_specs(), h.config.channel_specs(), h.config.kits()
     with h.engine.connect() as conn:
-        current = channels.in_sync(conn, locations, specs)
+        current = channels.in_sync(conn, locations, specs) and kits.in_sync(conn, bundles)
     if not current:
         with h.engine.begin() as conn:
             channels.sync(conn, locations, specs)
+            kits.sync(conn, bundles)
 
 
 def _check_schema(h: Hub) -> None:

@@ -11,15 +11,16 @@ import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.channels import ChannelConfig, JobConfig, Section
 from core.channels import ChannelSpec, LocationSpec
 from core.errors import FatalError
+from core.kits import Components
 
 DEFAULT_CONFIG = "omshub.toml"
 
@@ -62,6 +63,12 @@ class LocationConfig(Section):
     name: str | None = None
 
 
+class BundleConfig(Section):
+    components: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        min_length=1, description="component SKU → units in one bundle, e.g. { MUG-01 = 1, TEA-02 = 2 }"
+    )
+
+
 class DispatchJob(JobConfig):
     batch: int = Field(default=100, ge=1, description="outbox rows claimed per round")
 
@@ -75,6 +82,21 @@ class Config(Section):
     locations: dict[str, LocationConfig] = Field(default_factory=dict)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     jobs: HubJobs = Field(default_factory=HubJobs)
+    bundles: dict[str, BundleConfig] = Field(default_factory=dict, description="bundle SKU → its components")
+
+    @model_validator(mode="after")
+    def _flat_bundles(self) -> Config:
+        for sku, bundle in self.bundles.items():
+            nested = sorted(part for part in bundle.components if part == sku or part in self.bundles)
+            if nested:
+                raise ValueError(
+                    f"bundles.{sku}.components names {nested}, which are bundles themselves;"
+                    " list their components instead (bundles do not nest)"
+                )
+        return self
+
+    def kits(self) -> dict[str, Components]:
+        return {sku: tuple(sorted(b.components.items())) for sku, b in self.bundles.items()}
 
     def location_specs(self) -> list[LocationSpec]:
         return [LocationSpec(code, loc.name or code) for code, loc in self.locations.items()]

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from core.errors import Shortage
+from core.kits import NO_KITS, Kits, kit_available
 
 
 class Strategy(StrEnum):
@@ -62,14 +63,14 @@ Stock = Mapping[tuple[str, int], int]
 """Available units by (sku, location id)."""
 
 
-def allocate(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> Allocation:
+def allocate(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock, kits: Kits = NO_KITS) -> Allocation:
+    """Where to reserve `needs`; a need for a bundle SKU is served from its components at one location."""
     if policy.strategy is Strategy.single_location:
-        return _single_location(needs, policy.locations, stock)
-    return _by_priority(needs, policy, stock)
+        return _single_location(needs, policy.locations, stock, kits)
+    return _by_priority(needs, policy, _Remaining(stock, kits))
 
 
-def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> Allocation:
-    left = _Remaining(stock)
+def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, left: _Remaining) -> Allocation:
     result = Allocation()
     for need in needs:
         picks = _fill_line(need, policy, left)
@@ -85,14 +86,32 @@ def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock) -> 
 
 
 class _Remaining(dict[tuple[str, int], int]):
-    """What is left of `stock` as this order takes units; reads fall through, `stock` is not copied."""
+    """What is left of `stock` as this order takes units; reads fall through, `stock` is not copied.
+    A bundle reads as the bundles its components make at that location, and taking bundles takes
+    their components, so two lines drawing on one component never both get the last units."""
 
-    def __init__(self, stock: Stock) -> None:
+    def __init__(self, stock: Stock, kits: Kits) -> None:
         super().__init__()
         self._stock = stock
+        self._kits = kits
 
     def __missing__(self, key: tuple[str, int]) -> int:
+        components = self._kits.get(key[0])
+        if components is not None:
+            return kit_available(components, self, key[1])
         return self._stock.get(key, 0)
+
+    def __setitem__(self, key: tuple[str, int], value: int) -> None:
+        components = self._kits.get(key[0])
+        if components is None:
+            super().__setitem__(key, value)
+            return
+        taken = self[key] - value
+        for sku, units in components:
+            super().__setitem__((sku, key[1]), self[sku, key[1]] - taken * units)
+
+    def get(self, key: tuple[str, int], default: int | None = None) -> int:  # type: ignore[override]
+        return self[key]
 
 
 def _fill_line(need: Need, policy: ChannelPolicy, left: Mapping[tuple[str, int], int]) -> list[Pick]:
@@ -115,11 +134,11 @@ def _fill_line(need: Need, policy: ChannelPolicy, left: Mapping[tuple[str, int],
     return picks
 
 
-def _single_location(needs: Sequence[Need], locations: Sequence[int], stock: Stock) -> Allocation:
+def _single_location(needs: Sequence[Need], locations: Sequence[int], stock: Stock, kits: Kits) -> Allocation:
     """Serve the whole order from one location; if none can, serve as much as the best one can."""
     best: Allocation | None = None
     for loc in locations:
-        candidate = _serve_from(needs, loc, stock)
+        candidate = _serve_from(needs, loc, _Remaining(stock, kits))
         if not candidate.shortages:
             return candidate
         if best is None or _units(candidate) > _units(best):
@@ -129,13 +148,12 @@ def _single_location(needs: Sequence[Need], locations: Sequence[int], stock: Sto
     return best
 
 
-def _serve_from(needs: Sequence[Need], loc: int, stock: Stock) -> Allocation:
-    left: dict[str, int] = {}
+def _serve_from(needs: Sequence[Need], loc: int, left: _Remaining) -> Allocation:
     result = Allocation()
     for need in needs:
-        have = left.setdefault(need.sku, max(stock.get((need.sku, loc), 0), 0))
+        have = max(left[need.sku, loc], 0)
         take = min(have, need.quantity)
-        left[need.sku] = have - take
+        left[need.sku, loc] = have - take
         if take:
             result.picks.append(Pick(need.line_key, need.sku, loc, take))
         if take < need.quantity:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
+from core import kits
 from core.store.bulk import execute_many, fetch_all, in_list, insert_tuples
 from core.store.schema import stock_movements
 
@@ -40,7 +41,11 @@ class StockBook:
         self.item_ids: dict[str, int] = {}
         self._available: dict[tuple[str, int], int] = {}
         self._moves: list[Movement] = []
-        self._load(sorted(set(skus)))
+        wanted = set(skus)
+        self.kits = kits.load(conn, wanted)
+        """The bundles among the SKUs: reserving, releasing or consuming one moves its components."""
+        wanted.update(sku for components in self.kits.values() for sku, _units in components)
+        self._load(sorted(wanted))
 
     def _load(self, skus: list[str]) -> None:
         if not skus:
@@ -63,17 +68,20 @@ class StockBook:
         return self._available
 
     def reserve(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
-        self._available[sku, location_id] -= quantity
-        self._move(sku, location_id, RESERVED, quantity, "order.reserved", reference)
+        for part, units in kits.expand(self.kits, sku, quantity):
+            self._available[part, location_id] -= units
+            self._move(part, location_id, RESERVED, units, "order.reserved", reference)
 
     def release(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
-        self._available[sku, location_id] = self._available.get((sku, location_id), 0) + quantity
-        self._move(sku, location_id, RESERVED, -quantity, "order.released", reference)
+        for part, units in kits.expand(self.kits, sku, quantity):
+            self._available[part, location_id] = self._available.get((part, location_id), 0) + units
+            self._move(part, location_id, RESERVED, -units, "order.released", reference)
 
     def consume(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
         """Reserved units left the building: both stocked and reserved go down."""
-        self._move(sku, location_id, RESERVED, -quantity, "order.fulfilled", reference)
-        self._move(sku, location_id, STOCKED, -quantity, "order.fulfilled", reference)
+        for part, units in kits.expand(self.kits, sku, quantity):
+            self._move(part, location_id, RESERVED, -units, "order.fulfilled", reference)
+            self._move(part, location_id, STOCKED, -units, "order.fulfilled", reference)
 
     def _move(self, sku: str, location_id: int, field: str, delta: int, reason: str, reference: str) -> None:
         self._moves.append(Movement(self.item_ids[sku], location_id, field, delta, reason, reference))

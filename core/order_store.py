@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
+from core import kits
 from core.bindings import bind_many
+from core.kits import held_bundles
 from core.model import CanonicalOrder, OrderStatus, TaxLine
 from core.stock_plan import LineStock
 from core.store.bulk import fetch_all, in_list, insert_rows, next_ids, read_datetime
@@ -84,7 +86,24 @@ def load_stored(conn: Connection, order_ids: Sequence[int]) -> dict[int, StoredO
         holding = entry.holdings.get(key)
         if qty and holding is not None and holding.sku == sku:
             holding.reserved[loc] = qty
+    _bundle_holdings(conn, stored.values())
     return stored
+
+
+def _bundle_holdings(conn: Connection, stored: Iterable[StoredOrder]) -> None:
+    """A bundle line's reservation rows are its components': count the whole bundles they make."""
+    entries = list(stored)
+    bundles = kits.load(conn, {h.sku for s in entries for h in s.holdings.values() if h.sku is not None})
+    for entry in entries:
+        for key, holding in entry.holdings.items():
+            components = bundles.get(holding.sku or "")
+            if components is None:
+                continue
+            locations = {loc for k, _sku, loc in entry.reserved if k == key}
+            for loc in locations:
+                parts = {sku: qty for (k, sku, at), qty in entry.reserved.items() if k == key and at == loc}
+                if held := held_bundles(components, parts):
+                    holding.reserved[loc] = held
 
 
 def order_row(order: CanonicalOrder, totals: Totals, *, channel: str, hold_reason: str | None) -> dict[str, Any]:

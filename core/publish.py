@@ -17,6 +17,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, tuple_
 
+from core import kits
+from core.kits import Components, kit_available
 from core.store.bulk import fetch_all, in_list
 from core.store.schema import pushed_levels
 from core.store.upsert import upsert
@@ -96,7 +98,19 @@ def available_by_location(conn: Connection, locations: Sequence[str]) -> dict[st
     found: dict[str, dict[str, int]] = defaultdict(dict)
     for sku, code, available in fetch_all(conn, sql, (param,)):  # plain tuples: a catalogue is many rows
         found[sku][code] = available
-    return found
+    bundles = kits.load_all(conn)
+    if not bundles:
+        return found
+    for sku, components in bundles.items():
+        found[sku] = _bundle_levels(components, found)
+    return {sku: found[sku] for sku in sorted(found)}
+
+
+def _bundle_levels(components: Components, found: dict[str, dict[str, int]]) -> dict[str, int]:
+    """A bundle at each location where all its components are stocked: the bundles they make there."""
+    where = set.intersection(*(set(found.get(sku, {})) for sku, _units in components))
+    stock = {(sku, code): found[sku][code] for sku, _units in components for code in where}
+    return {code: kit_available(components, stock, code) for code in sorted(where)}
 
 
 def last_pushed(conn: Connection, channel: str) -> dict[tuple[str, str], int]:

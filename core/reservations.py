@@ -1,4 +1,5 @@
-"""Reservation rows: one per (order, line, item, location), quantity = units held there now."""
+"""Reservation rows: one per (order, line, item, location), quantity = units held there now (a bundle
+line holds rows for its components)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 
 from core.inventory import StockBook
+from core.kits import expand
 from core.stock_plan import StockOutcome
 from core.store.bulk import insert_tuples
 from core.store.schema import reservations
@@ -34,8 +36,9 @@ def write_reservations(
         moved: dict[tuple[str, str, int], int] = {}
         for picks, sign in ((outcome.reserved, 1), (outcome.released, -1), (outcome.consumed, -1)):
             for p in picks:
-                where = (p.line_key, p.sku, p.location_id)
-                moved[where] = moved.get(where, 0) + sign * p.quantity
+                for sku, units in expand(book.kits, p.sku, p.quantity):  # a bundle holds its components
+                    where = (p.line_key, sku, p.location_id)
+                    moved[where] = moved.get(where, 0) + sign * units
         for where in sorted(moved):
             key, sku, loc = where
             quantity = rows.get(where, 0) + moved[where]

@@ -125,7 +125,7 @@ def _release(book: StockBook, out: StockOutcome, reference: str, key: str, sku: 
 
 
 def _allocate(book: StockBook, policy: ChannelPolicy, out: StockOutcome, reference: str, needs: list[Need]) -> None:
-    result = allocate(needs, policy, book.available)
+    result = allocate(needs, policy, book.available, book.kits)
     out.shortages = result.shortages
     if result.shortages and policy.shortage_policy is ShortagePolicy.hold:
         return

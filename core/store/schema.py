@@ -261,3 +261,25 @@ pushed_levels = Table(
     Column("available", BigInteger, nullable=False),
     Column("pushed_at", UTCDateTime, nullable=False),
 )
+
+bundle_components = Table(
+    "bundle_components",
+    metadata,
+    Column("bundle_sku", String(255), primary_key=True),
+    Column("component_sku", String(255), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    CheckConstraint("quantity >= 1", name="quantity_positive"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("location_id", Id, ForeignKey("stock_locations.id"), nullable=False),
+    Column("lines", Json, nullable=False),
+    Column("tracking", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_shipments_order_id", "order_id"),
+)

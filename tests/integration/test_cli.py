@@ -598,3 +598,30 @@ def test_python_run_py_help_lists_the_commands_and_exits_0(tmp_path):
     assert done.returncode == 0, done.stderr
     assert {"--config", "db", "orders", "inventory", "quarantine"} <= set(re.findall(r"[\w-]+", done.stdout))
     assert not (tmp_path / "omshub.db").exists()
+
+
+BUNDLES = """\
+[bundles.GIFT-BOX]
+components = { MUG-01 = 1, TEA-02 = 2 }
+"""
+
+
+def test_a_bundle_from_the_config_file_reserves_its_components_when_an_order_sells_it(tmp_path, capsys):
+    omshub = Omshub(write_config(tmp_path, LOCATIONS, BUNDLES, WEBSHOP), capsys)
+    omshub.ok("db", "upgrade")
+    omshub.ok("inventory", "set", "MUG-01", "berlin", "4")
+    omshub.ok("inventory", "set", "TEA-02", "berlin", "4")
+    sold = {"external_id": "B-1", "currency": "EUR", "placed_at": "2026-11-20T09:00:00Z"}
+    sold["lines"] = [{"line_id": "1", "sku": "GIFT-BOX", "quantity": 2, "unit_price": 2500}]
+    Path("bundle.ndjson").write_text(json.dumps(sold) + "\n", encoding="utf-8")
+    omshub.ok("orders", "import", "bundle.ndjson", "--channel", "webshop")
+    assert levels(omshub) == {("MUG-01", "berlin"): (4, 2, 2), ("TEA-02", "berlin"): (4, 4, 0)}
+
+
+def test_a_bundle_made_of_another_bundle_is_refused_naming_the_key(tmp_path, capsys):
+    nested = BUNDLES + "\n[bundles.DOUBLE-BOX]\ncomponents = { GIFT-BOX = 2 }\n"
+    omshub = Omshub(write_config(tmp_path, LOCATIONS, nested, WEBSHOP), capsys)
+    result = omshub("db", "upgrade")
+    assert result.code == 1
+    assert "bundles.DOUBLE-BOX.components names ['GIFT-BOX']" in result.err
+    assert "bundles do not nest" in result.err

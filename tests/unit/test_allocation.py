@@ -247,3 +247,18 @@ def test_stock_only_at_a_location_outside_the_channel_is_not_used():
     result = allocate([Need("1", "A", 1)], policy, {("A", FAR): 9})
     assert result.picks == []
     assert result.shortages == [Shortage("1", "A", requested=1, available=0)]
+
+
+def test_a_bundle_is_served_from_the_first_location_holding_all_its_components():
+    kits = {"BOX": (("A", 1), ("B", 2))}
+    stock = {("A", NEAR): 5, ("B", NEAR): 1, ("A", MIDDLE): 1, ("B", MIDDLE): 9, ("A", FAR): 3, ("B", FAR): 6}
+    result = allocate([Need("1", "BOX", 3)], NO_SPLIT, stock, kits)
+    assert result.picks == [Pick("1", "BOX", FAR, 3)]
+
+
+def test_single_location_counts_a_component_shared_by_a_bundle_and_a_line_once():
+    kits = {"BOX": (("A", 1), ("B", 1))}
+    policy = ChannelPolicy("web", (NEAR,), Strategy.single_location)
+    result = allocate([Need("1", "BOX", 2), Need("2", "A", 1)], policy, {("A", NEAR): 2, ("B", NEAR): 2}, kits)
+    assert result.picks == [Pick("1", "BOX", NEAR, 2)]
+    assert [s.line_key for s in result.shortages] == ["2"]
