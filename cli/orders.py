@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +14,12 @@ from rich.progress import Progress
 
 from cli.context import hub
 from cli.output import JsonOpt, console, print_json, print_table
-from core import channels, queries
+from core import channels, queries, shipments
 from core.errors import OmshubError
 from core.intake import IntakeResult, ingest
 from core.model import CanonicalOrder
 from core.quarantine import Rejected
+from core.shipments import ShipmentReport, Tracking
 
 app = typer.Typer(help="Import, list and inspect orders.", no_args_is_help=True)
 
@@ -157,3 +159,47 @@ def show(
 def schema() -> None:
     """Print the JSON Schema of a canonical order (what `orders import` accepts)."""
     typer.echo(json.dumps(CanonicalOrder.model_json_schema(), indent=2))
+
+
+@app.command()
+def ship(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ORDER", help="Hub id (42) or CHANNEL:EXTERNAL_ID (webshop:1001).")],
+    location: Annotated[str, typer.Option(help="The stock location the parcel left from.")],
+    line: Annotated[
+        list[str], typer.Option(metavar="SKU=UNITS", help="Units shipped of a line, by SKU or line key; repeatable.")
+    ],
+    tracking: Annotated[list[str] | None, typer.Option(metavar="NUMBER", help="A tracking number; repeatable.")] = None,
+    carrier: Annotated[str | None, typer.Option(help="The carrier, e.g. DHL.")] = None,
+    tracking_url: Annotated[str | None, typer.Option(help="Where the buyer can follow the parcel.")] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="Your id for this shipment; recording the same one again changes nothing.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record that (part of) an order shipped; the next dispatch tells the order's channel, with tracking."""
+    h = hub(ctx)
+    report = ShipmentReport(
+        ref,
+        location,
+        _units(line),
+        tuple(Tracking(number, carrier, tracking_url) for number in tracking or []),
+        reference,
+    )
+    with h.engine.begin() as conn:
+        notice = shipments.record(conn, report, h.clock.now())
+    if json_out:
+        print_json(asdict(notice))
+        return
+    done = " (order complete)" if notice.order_complete else ""
+    typer.echo(f"shipment {notice.reference} recorded for {ref}{done}; dispatch tells the channel")
+
+
+def _units(pairs: list[str]) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for pair in pairs:
+        key, _, count = pair.rpartition("=")
+        if not key or not count.isdigit():
+            raise typer.BadParameter(f"{pair!r}: write SKU=UNITS, e.g. TEE-BLK-M=2", param_hint="--line")
+        units[key] = units.get(key, 0) + int(count)
+    return units

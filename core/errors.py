@@ -78,6 +78,10 @@ class NotFound(OmshubError):
     """The object asked for does not exist."""
 
 
+class InvalidRequest(OmshubError):
+    """An operator's request that does not fit the data (more units than are left, an unknown line)."""
+
+
 class SkippableRecord(OmshubError):
     """One record is bad; quarantine it with its reason and go on with the rest."""
 

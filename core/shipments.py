@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from core import channels, outbox, queries
+from core.errors import InvalidRequest, NotFound
+from core.store.schema import shipments
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +45,130 @@ class ShipmentNotice:
     tracking: tuple[Tracking, ...] = ()
     order_complete: bool = False
     """True when every unit of the order has now shipped (the channel may close the order)."""
+
+
+SHIPMENT_CREATED = "order.shipment_created"
+"""Outbox topic: a recorded shipment that the order's channel should learn about."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentReport:
+    """A shipment as an operator (or, later, a fulfillment provider) reports it."""
+
+    order_ref: str
+    """Hub order id or CHANNEL:EXTERNAL_ID."""
+    location: str
+    lines: Mapping[str, int]
+    """Line key or SKU → units in the parcel."""
+    tracking: tuple[Tracking, ...] = ()
+    reference: str | None = None
+    """The caller's own id for the shipment; reporting the same one twice records it once."""
+
+
+def record(conn: Connection, report: ShipmentReport, now: datetime) -> ShipmentNotice:
+    """Record a shipment and queue the notice to the order's channel, in the caller's transaction.
+
+    Stock is not moved here: the units leave the books when the order's fulfilled quantities change
+    (the channel's next pull, or the provider's shipment once fulfillment routing exists)."""
+    order = queries.get_order(conn, report.order_ref)
+    earlier = _rows(conn, order["id"])
+    codes = channels.location_codes(conn)
+    if report.reference is not None:
+        same = _same_reference(conn, order, earlier, report.reference)
+        if same is not None:
+            return _notice(order, same, codes[same["location_id"]], _shipped(earlier))
+    location_id = channels.location_ids(conn).get(report.location)
+    if location_id is None:
+        raise NotFound(f"no stock location {report.location!r}; use one of the [locations] in the config file")
+    parcel = _parcel(order["lines"], report.lines, _shipped(earlier))
+    row = {
+        "reference": report.reference or f"omshub-{order['id']}-{len(earlier) + 1}",
+        "order_id": order["id"],
+        "location_id": location_id,
+        "lines": [{"line_key": key, "quantity": units} for key, units in parcel.items()],
+        "tracking": [asdict(t) for t in report.tracking],
+        "created_at": now,
+    }
+    conn.execute(shipments.insert().values(**row))
+    notice = _notice(order, row, report.location, _shipped([*earlier, row]))
+    payload = {"channel": order["channel"], "notice": asdict(notice)}
+    outbox.append(conn, [outbox.Event(SHIPMENT_CREATED, "order", str(order["id"]), payload)], now)
+    return notice
+
+
+def notice_of(payload: Mapping[str, Any]) -> ShipmentNotice:
+    """The notice an outbox payload carries."""
+    raw = payload["notice"]
+    return ShipmentNotice(
+        reference=raw["reference"],
+        order_external_id=raw["order_external_id"],
+        location=raw["location"],
+        lines=tuple(ShippedLine(**line) for line in raw["lines"]),
+        tracking=tuple(Tracking(**t) for t in raw["tracking"]),
+        order_complete=raw["order_complete"],
+    )
+
+
+def _notice(
+    order: Mapping[str, Any], row: Mapping[str, Any], location: str, shipped: Mapping[str, int]
+) -> ShipmentNotice:
+    parcel = {line["line_key"]: int(line["quantity"]) for line in row["lines"]}
+    return ShipmentNotice(
+        reference=row["reference"],
+        order_external_id=order["external_id"],
+        location=location,
+        lines=tuple(_shipped_line(ln, parcel[ln["line_key"]]) for ln in order["lines"] if ln["line_key"] in parcel),
+        tracking=tuple(Tracking(**t) for t in row["tracking"]),
+        order_complete=all(shipped.get(ln["line_key"], 0) >= _shippable(ln) for ln in order["lines"]),
+    )
+
+
+def _same_reference(
+    conn: Connection, order: Mapping[str, Any], earlier: list[Mapping[str, Any]], reference: str
+) -> Mapping[str, Any] | None:
+    """This order's shipment recorded under `reference`, if any; a reference of another order is refused."""
+    same = next((row for row in earlier if row["reference"] == reference), None)
+    if same is None and conn.execute(select(shipments.c.id).where(shipments.c.reference == reference)).first():
+        raise InvalidRequest(f"shipment reference {reference!r} already belongs to another order")
+    return same
+
+
+def _parcel(lines: list[dict[str, Any]], wanted: Mapping[str, int], shipped: Mapping[str, int]) -> dict[str, int]:
+    """Requested units by line key, each checked against what is left to ship on that line."""
+    if not wanted:
+        raise InvalidRequest("a shipment needs at least one line: give SKU=UNITS (or LINE_KEY=UNITS)")
+    parcel: dict[str, int] = {}
+    for ref, units in wanted.items():
+        matches = [ln for ln in lines if ln["line_key"] == ref] or [ln for ln in lines if ln["sku"] == ref]
+        if len(matches) != 1:
+            found = "no line" if not matches else "several lines"
+            raise InvalidRequest(f"{ref!r} matches {found} of the order; name the line by its line_key")
+        key = matches[0]["line_key"]
+        left = _shippable(matches[0]) - shipped.get(key, 0) - parcel.get(key, 0)
+        if units < 1 or units > left:
+            raise InvalidRequest(f"line {key!r} ({matches[0]['sku']}): {units} unit(s) asked, {left} left to ship")
+        parcel[key] = parcel.get(key, 0) + units
+    return parcel
+
+
+def _shippable(line: Mapping[str, Any]) -> int:
+    return int(line["quantity"]) - int(line["canceled_quantity"])
+
+
+def _shipped_line(line: Mapping[str, Any], units: int) -> ShippedLine:
+    key = str(line["line_key"])
+    return ShippedLine(None if key.startswith("sku:") else key, line["sku"], units)
+
+
+def _rows(conn: Connection, order_id: int) -> list[Mapping[str, Any]]:
+    query = select(shipments).where(shipments.c.order_id == order_id).order_by(shipments.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _shipped(rows: list[Mapping[str, Any]]) -> dict[str, int]:
+    """Units of each line that these shipments carried."""
+    shipped: dict[str, int] = {}
+    for row in rows:
+        for line in row["lines"]:
+            shipped[line["line_key"]] = shipped.get(line["line_key"], 0) + int(line["quantity"])
+    return shipped

@@ -15,10 +15,12 @@ from core import bookmarks
 from core.errors import FatalError
 from core.holds import retry_held
 from core.outbox import OutboxRetry, OutboxStatus
+from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
 from jobs.pull_orders import ORDERS, pull_orders, pull_window
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
+from jobs.report_shipments import shipment_handler
 from jobs.runner import RunScope, Work
 
 PULL, PUSH, RECONCILE, VERIFY, DISPATCH = "pull-orders", "push-inventory", "reconcile", "verify-inventory", "dispatch"
@@ -48,7 +50,7 @@ class Catalog:
         handlers: Mapping[str, Handler] | None = None,
     ) -> None:
         self.config, self.engine, self.connectors = config, engine, connectors
-        self.handlers = handlers or {}
+        self.handlers = {SHIPMENT_CREATED: shipment_handler(connectors), **(handlers or {})}
 
     def all(self) -> list[JobDef]:
         """Every job that can run: each connected channel's jobs, and dispatch."""

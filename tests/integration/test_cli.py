@@ -611,8 +611,12 @@ def test_a_bundle_from_the_config_file_reserves_its_components_when_an_order_sel
     omshub.ok("db", "upgrade")
     omshub.ok("inventory", "set", "MUG-01", "berlin", "4")
     omshub.ok("inventory", "set", "TEA-02", "berlin", "4")
-    sold = {"external_id": "B-1", "currency": "EUR", "placed_at": "2026-11-20T09:00:00Z"}
-    sold["lines"] = [{"line_id": "1", "sku": "GIFT-BOX", "quantity": 2, "unit_price": 2500}]
+    sold = {
+        "external_id": "B-1",
+        "currency": "EUR",
+        "placed_at": "2026-11-20T09:00:00Z",
+        "lines": [{"line_id": "1", "sku": "GIFT-BOX", "quantity": 2, "unit_price": 2500}],
+    }
     Path("bundle.ndjson").write_text(json.dumps(sold) + "\n", encoding="utf-8")
     omshub.ok("orders", "import", "bundle.ndjson", "--channel", "webshop")
     assert levels(omshub) == {("MUG-01", "berlin"): (4, 2, 2), ("TEA-02", "berlin"): (4, 4, 0)}
@@ -625,3 +629,32 @@ def test_a_bundle_made_of_another_bundle_is_refused_naming_the_key(tmp_path, cap
     assert result.code == 1
     assert "bundles.DOUBLE-BOX.components names ['GIFT-BOX']" in result.err
     assert "bundles do not nest" in result.err
+
+
+def test_orders_ship_records_a_parcel_once_per_reference_and_refuses_units_that_are_not_left(tmp_path, capsys):
+    omshub = Omshub(write_config(tmp_path, LOCATIONS, WEBSHOP), capsys)
+    omshub.ok("db", "upgrade")
+    omshub.ok("inventory", "set", "MUG-01", "berlin", "4")
+    sold = {
+        "external_id": "S-1",
+        "currency": "EUR",
+        "placed_at": "2026-11-20T09:00:00Z",
+        "lines": [
+            {"line_id": "11", "sku": "MUG-01", "quantity": 2, "unit_price": 900},
+            {"line_id": "12", "sku": "MUG-01", "quantity": 1, "unit_price": 900},
+        ],
+    }
+    Path("ship.ndjson").write_text(json.dumps(sold) + "\n", encoding="utf-8")
+    omshub.ok("orders", "import", "ship.ndjson", "--channel", "webshop")
+    ship = ("orders", "ship", "webshop:S-1", "--location", "berlin", "--line", "11=2", "--tracking", "00340434")
+    first = omshub.json(*ship, "--carrier", "DHL", "--reference", "PARCEL-1")
+    assert first["lines"] == [{"line_id": "11", "sku": "MUG-01", "quantity": 2}]
+    assert first["tracking"] == [{"number": "00340434", "carrier": "DHL", "url": None}]
+    assert first["order_complete"] is False
+    assert omshub.json(*ship, "--carrier", "DHL", "--reference", "PARCEL-1") == first
+    ambiguous = omshub("orders", "ship", "webshop:S-1", "--location", "berlin", "--line", "MUG-01=1")
+    assert ambiguous.code == 1 and "several lines" in ambiguous.err
+    too_many = omshub("orders", "ship", "webshop:S-1", "--location", "berlin", "--line", "11=1")
+    assert too_many.code == 1 and "0 left to ship" in too_many.err
+    last = omshub.json("orders", "ship", "webshop:S-1", "--location", "berlin", "--line", "12=1")
+    assert last["order_complete"] is True and last["reference"] == "omshub-1-2"
