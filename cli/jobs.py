@@ -181,14 +181,16 @@ def backfill(
 
 
 def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
-    """Per channel: last successful pull, lag, quarantine and dead letters; exits 1 when a channel is stale."""
+    """Per channel: last successful pull, lag, quarantine, dead letters and stock drift found by the last
+    verify-inventory run; exits 1 when a channel is stale."""
     h: Hub = hub(ctx)
     with h.engine.connect() as conn:
         rows = channel_status(conn, h.catalog(), h.clock.now())
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["channel", "last_success", "lag", "quarantined", "dead_letters", "state"], title="channels")
+        columns = ["channel", "last_success", "lag", "quarantined", "dead_letters", "drift", "verified_at", "state"]
+        print_table(rows, columns, title="channels")
     stale = [r["channel"] for r in rows if r["state"] == "stale"]
     if stale:
         raise OmshubError(f"stale: {', '.join(stale)} (no successful pull within three intervals)")

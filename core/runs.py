@@ -158,6 +158,19 @@ def history(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def last_finished(conn: Connection, job: str) -> dict[str, dict[str, Any]]:
+    """Each channel's latest finished run of `job` that got to the end (success or partial), by channel."""
+    done = [RunStatus.success.value, RunStatus.partial.value]
+    latest = (
+        select(job_runs.c.channel, func.max(job_runs.c.id).label("id"))
+        .where(job_runs.c.job == job, job_runs.c.status.in_(done))
+        .group_by(job_runs.c.channel)
+        .subquery()
+    )
+    query = select(job_runs).join(latest, latest.c.id == job_runs.c.id)
+    return {row["channel"]: dict(row) for row in conn.execute(query).mappings()}
+
+
 def last_success(conn: Connection) -> dict[tuple[str, str], datetime]:
     """When each (job, channel) last finished successfully."""
     query = (

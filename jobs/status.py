@@ -1,4 +1,5 @@
-"""Channel health for `omshub status` and monitoring: last success, lag, quarantine, dead letters."""
+"""Channel health for `omshub status` and monitoring: last success, lag, quarantine, dead letters, and the
+levels the last verify-inventory run found drifted in the channel (re-pushed in that run)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from config.channels import JobConfig
 from core import runs
 from core.outbox import OutboxStatus
 from core.store.schema import outbox, quarantine
-from jobs.catalog import PULL, Catalog
+from jobs.catalog import PULL, VERIFY, Catalog
 from jobs.daemon import trigger_for
 
 STALE_AFTER_INTERVALS = 3
@@ -19,6 +20,7 @@ STALE_AFTER_INTERVALS = 3
 
 def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[dict[str, Any]]:
     successes = runs.last_success(conn)
+    verified = runs.last_finished(conn, VERIFY)
     held: dict[str, int] = dict(
         conn.execute(
             select(quarantine.c.channel, func.count())
@@ -38,6 +40,8 @@ def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[di
                 "lag": None if last is None else _round(now - last),
                 "quarantined": held.get(name, 0),
                 "dead_letters": dead,
+                "drift": verified[name]["updated"] if name in verified else None,
+                "verified_at": verified[name]["finished_at"] if name in verified else None,
                 "state": _state(channel.type, interval, last, now),
             }
         )

@@ -120,6 +120,9 @@ def test_verify_inventory_finds_a_level_changed_by_hand_in_the_shop_and_sets_it_
     assert (report["updated"], report["pushed"]) == (1, 1) and report["unchanged"] >= 2
     levels = {(lv.inventory_item_id, lv.location_id): lv.available for lv in shop.state.level_list()}
     assert levels[(items["TEA-SEN-100"], berlin)] == 2
+    _code, out, _ = hub("status", "--json")
+    [channel] = json.loads(out)
+    assert channel["drift"] == 1 and channel["verified_at"] is not None
 
 
 def test_a_dry_run_writes_nothing_here_or_in_the_shop(hub, shop):
