@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, SecretStr
 
@@ -47,6 +47,14 @@ class OrderSource(Protocol):
     def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
         """Pages of orders changed inside the window, oldest change first, fetched lazily; retries give up
         rather than wait past `time_left` seconds (the run's deadline)."""
+
+
+@runtime_checkable
+class OrderLookup(Protocol):
+    def fetch_orders(self, external_ids: Sequence[str], *, time_left: float | None = None) -> OrderPage:
+        """These orders as the channel has them now (ids it does not know are left out), mapped like a page.
+        For channels where some changes (Medusa's payment capture) do not move the change time a window
+        pull sees."""
 
 
 class StockSink(Protocol):

@@ -10,16 +10,16 @@ from sqlalchemy import Engine, func, select
 
 from config.channels import JobConfig
 from config.settings import Config
-from connectors.base import Connector, OrderSource, Window
+from connectors.base import Connector, OrderSource
 from core import bookmarks
 from core.errors import FatalError
-from core.holds import retry_held
 from core.outbox import OutboxRetry, OutboxStatus
 from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
-from jobs.pull_orders import ORDERS, pull_orders, pull_window
+from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
+from jobs.reconcile import reconcile
 from jobs.report_shipments import shipment_handler
 from jobs.runner import RunScope, Work
 
@@ -101,14 +101,8 @@ class Catalog:
             start = cfg.start.isoformat() if cfg.start else None
             return JobDef((job, channel), cfg, work, lambda: self._bookmark(channel, ORDERS) or start)
         if job == RECONCILE:
-            window = jobs.reconcile.window
-            source = _orders(connector)
-
-            def reconcile(scope: RunScope) -> None:
-                pull_window(scope, source, stream=None, window=Window(scope.started_at - window, scope.started_at))
-                release_held(scope)
-
-            return JobDef((job, channel), jobs.reconcile, reconcile, lambda: None)
+            window, source = jobs.reconcile.window, _orders(connector)
+            return JobDef((job, channel), jobs.reconcile, lambda s: reconcile(s, source, window=window), lambda: None)
         if job == VERIFY:
             return JobDef((job, channel), jobs.verify_inventory, verify_inventory_work(self, channel), lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
@@ -127,14 +121,6 @@ class Catalog:
     def _bookmark(self, channel: str, stream: str) -> str | None:
         with self.engine.connect() as conn:
             return bookmarks.load(conn, channel, stream)
-
-
-def release_held(scope: RunScope) -> None:
-    """Orders held for want of stock get another try (the "repair stuck orders" half of reconcile)."""
-    if scope.dry_run:
-        return
-    with scope.engine.begin() as conn:
-        scope.counts.updated += retry_held(conn, scope.channel, scope.clock.now())
 
 
 def _orders(connector: Connector) -> OrderSource:

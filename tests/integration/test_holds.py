@@ -11,7 +11,7 @@ from core.holds import retry_held
 from core.intake import ingest
 from core.runs import Trigger
 from core.store.schema import order_lines, orders, outbox
-from jobs.catalog import release_held
+from jobs.reconcile import release_held
 from jobs.runner import Runner
 from tests.support import levels, line, order, setup_hub
 
