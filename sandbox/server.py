@@ -66,7 +66,7 @@ def serve(
     app, generator = _build(
         seed=seed, orders=orders, faults=faults, token=token, profile=profile, clock=wall_clock, call_limit=call_limit
     )
-    feed = _Feed(generator, rate)
+    feed = _Feed(generator.tick, rate)
     feed.start()
     try:
         uvicorn.Server(uvicorn.Config(app, host=host, port=port, lifespan="off")).run()
@@ -90,6 +90,21 @@ def start(
     Takes the same settings as `serve`; `clock` lets tests fix the shop's time and its call-limit bucket.
     """
     app, generator = _build(seed=seed, orders=orders, faults=faults, token=token, profile=profile, clock=clock)
+    served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
+    return RunningSandbox(served.base_url, token, generator.state, generator, served.stop)
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    stop: Callable[[], None]
+    """Stops the feed and the server; safe to call twice."""
+
+
+def serve_in_background(
+    app: FastAPI, *, port: int = 0, tick: Callable[[], object] = lambda: None, rate: float = 0.0
+) -> Served:
+    """Serve any simulator app on 127.0.0.1 in a background thread, with `rate` calls of `tick` per second."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
@@ -97,7 +112,7 @@ def start(
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="sandbox-http", daemon=True)
     thread.start()
     _wait_until_started(server, thread)
-    feed = _Feed(generator, rate)
+    feed = _Feed(tick, rate)
     feed.start()
 
     def stop() -> None:
@@ -106,8 +121,7 @@ def start(
         thread.join(timeout=10)
         listener.close()
 
-    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    return RunningSandbox(base_url, token, generator.state, generator, stop)
+    return Served(f"http://127.0.0.1:{listener.getsockname()[1]}", stop)
 
 
 def _build(
@@ -137,10 +151,10 @@ def _wait_until_started(server: uvicorn.Server, thread: threading.Thread, timeou
 
 
 class _Feed:
-    """A thread that lets the shop live: `rate` generator events per second until stopped."""
+    """A thread that lets the shop live: `rate` events (calls of `tick`) per second until stopped."""
 
-    def __init__(self, generator: OrderGenerator, rate: float) -> None:
-        self._generator = generator
+    def __init__(self, tick: Callable[[], object], rate: float) -> None:
+        self._tick = tick
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-orders", daemon=True)
@@ -156,4 +170,4 @@ class _Feed:
 
     def _run(self) -> None:
         while not self._stopped.wait(self._interval):
-            self._generator.tick()
+            self._tick()
