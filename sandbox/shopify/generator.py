@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -40,6 +41,18 @@ class OrderGenerator:
             order = changes.fulfill(
                 order, now=order["created_at"], ids=self.state.new_id, location_id=order["location_id"], tracking=None
             )
+        self.state.save_order(order)
+        self._order_ids.append(order["id"])
+        return order
+
+    def buy(self, wanted: Mapping[str, int], *, at: datetime | None = None) -> Order:
+        """An order for these SKUs and quantities; like Shopify, placing it takes the units off the
+        available levels, from the first location that has them."""
+        variants = {v.sku: v for v in self.state.variants.values()}
+        picks = [(variants[sku], quantity) for sku, quantity in wanted.items()]
+        order = self._shopper.order_for(picks, self.state.clock() if at is None else at)
+        for variant, quantity in picks:
+            self.state.take_available(variant.inventory_item_id, quantity)
         self.state.save_order(order)
         self._order_ids.append(order["id"])
         return order

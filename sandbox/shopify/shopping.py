@@ -52,6 +52,14 @@ class Shopper:
         header = self._header(kind, region, at, ships=cart.shipping is not None)
         return render_order(header, pricing, ids=self._state.new_id)
 
+    def order_for(self, picks: list[tuple[Variant, int]], at: datetime) -> Order:
+        """A web order for exactly these variants and quantities (a buyer who checked the shop's stock)."""
+        region = self._state.profile.regions[0]
+        lines = tuple(replace(self._line(variant), quantity=quantity, discount=None) for variant, quantity in picks)
+        cart = Cart(lines, region.taxes, self._state.profile.taxes_included, None, RATES[0], None)
+        pricing = self._price(cart, self._state.profile.currency)
+        return render_order(self._header("web", region, at, ships=True), pricing, ids=self._state.new_id)
+
     def _presentment(self, kind: str) -> str:
         codes = list(self._state.profile.presentment_rates)
         return codes[0] if kind == "pos" else self._rng.choices(codes, weights=[75, 15, 10][: len(codes)])[0]

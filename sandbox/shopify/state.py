@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -182,6 +182,17 @@ class ShopState:
         with self.lock:
             self.levels[(inventory_item_id, location_id)] = level
         return level
+
+    def take_available(self, inventory_item_id: int, quantity: int) -> None:
+        """Units sold: off the available levels of the item, location by location (may go negative last)."""
+        with self.lock:
+            levels = [lv for key, lv in self.levels.items() if key[0] == inventory_item_id]
+            for i, level in enumerate(levels):
+                take = quantity if i == len(levels) - 1 else min(quantity, max(level.available, 0))
+                self.levels[(inventory_item_id, level.location_id)] = replace(
+                    level, available=level.available - take, updated_at=self.clock()
+                )
+                quantity -= take
 
     def level_list(self) -> list[Level]:
         with self.lock:

@@ -177,3 +177,23 @@ def test_a_change_the_order_does_not_allow_is_refused(generator):
 
     with pytest.raises(ValueError, match="nothing left to fulfil"):
         generator.change(order["id"], "fulfill")
+
+
+def test_a_buyer_gets_exactly_what_was_asked_and_the_units_leave_the_shops_levels():
+    clock = FixedClock(START)
+    state = ShopState(clock=clock.now, profile=BERLIN)
+    generator = OrderGenerator(state, seed=3)
+    variant = next(v for v in state.variants.values() if v.tracked)
+    before = {
+        lv.location_id: lv.available for lv in state.level_list() if lv.inventory_item_id == variant.inventory_item_id
+    }
+    first = next(iter(before))
+    state.set_level(variant.inventory_item_id, first, 2)
+    order = generator.buy({variant.sku: 3})
+    assert [(ln["sku"], ln["quantity"]) for ln in order["line_items"]] == [(variant.sku, 3)]
+    assert mismatches(order) == []
+    after = {
+        lv.location_id: lv.available for lv in state.level_list() if lv.inventory_item_id == variant.inventory_item_id
+    }
+    assert after[first] == 0
+    assert sum(after.values()) == 2 + sum(v for loc, v in before.items() if loc != first) - 3
