@@ -16,9 +16,10 @@ ENTRY_POINT_GROUP = "omshub.connectors"
 
 
 def connector_types() -> dict[str, ConnectorType]:
+    from connectors.medusa.connector import MEDUSA
     from connectors.shopify.connector import SHOPIFY
 
-    types = {SHOPIFY.name: SHOPIFY}
+    types = {kind.name: kind for kind in (SHOPIFY, MEDUSA)}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         if not isinstance(loaded, ConnectorType):

@@ -1,0 +1,1 @@
+"""Medusa v2 Admin API connector: orders in, stock levels out, shipments back."""

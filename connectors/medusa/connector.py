@@ -1,0 +1,268 @@
+"""The Medusa v2 connector: orders in (`GET /admin/orders`, offset pages), stock out (inventory location
+levels in batches), shipments back (fulfillment + shipment), and a check of credentials and mapping.
+
+Declaration: orders ordered by `updated_at`, inclusive `updated_at[$gte]/[$lte]` bounds in milliseconds,
+`fields=` naming every field the mapper reads (the list returns almost nothing by default), bodies decoded
+with Decimal numbers. Medusa ignores filters it does not know, so the sales channel is also checked here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
+from connectors.medusa import auth, shipments
+from connectors.medusa.mapper import map_page
+from connectors.medusa.stock import StockLevels
+from connectors.paging import OffsetPaginator, iterate_pages
+from core.errors import CredentialsRejected, FatalError, OmshubError, RequestRejected
+from core.publish import Published
+from core.shipments import ShipmentNotice
+
+ORDER_FIELDS = ",".join(
+    [
+        "id,display_id,status,version,created_at,updated_at,canceled_at,total,tax_total",
+        "+email,+currency_code,+sales_channel_id,+customer_id",
+        "*customer,*items,*items.tax_lines,*items.adjustments,*items.detail",
+        "*shipping_address,*billing_address",
+        "*shipping_methods,*shipping_methods.tax_lines,*shipping_methods.adjustments",
+        "summary,*payment_collections",
+    ]
+)
+_IDS_PER_FETCH = 50
+
+
+class MedusaOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sales_channel_id: str | None = Field(default=None, description="pull only this sales channel's orders")
+    page_size: int = Field(default=100, ge=1, le=1000)
+    batch_size: int = Field(default=100, ge=1, le=1000, description="location levels per batch write")
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    catalogue_refresh: float = Field(
+        default=900.0, gt=0, description="seconds before the variant catalogue is read again for SKUs it did not list"
+    )
+    token_lifetime: float = Field(default=86_400.0, gt=60, description="seconds an emailpass token is valid")
+
+
+class MedusaConnector:
+    def __init__(
+        self,
+        settings: ChannelSettings,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        options = settings.options
+        assert isinstance(options, MedusaOptions)
+        self.settings, self.options = settings, options
+        basic = auth.basic_auth(settings.credentials)
+        login = None if basic is not None else auth.login_body(settings.credentials)
+        http = HttpSettings(
+            base_url=settings.base_url.rstrip("/"),
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.read_timeout,
+            retry=RetryPolicy(max_attempts=options.max_attempts),
+        )
+        self.policy = http.retry
+        self.client = make_client(http, auth=basic, transport=transport)
+        self.token = (
+            None
+            if login is None
+            else auth.SessionToken(self._login(login), lifetime=options.token_lifetime, clock=clock)
+        )
+        self.levels = StockLevels(
+            self.client, settings.location_ids, batch_size=options.batch_size, page_size=options.page_size
+        )
+        self.orders = self
+        self.stock = self
+        self.shipments = self
+        self._sleep, self._clock = sleep, clock
+        self._catalogue_read_at: float | None = None
+
+    def _login(self, body: dict[str, str]) -> Callable[[], Any]:
+        def login() -> Any:
+            request = self.client.build_request("POST", auth.LOGIN_PATH, json=body)
+            return json_body(send(self.client, request, policy=self.policy, idempotent=True, sleep=self._sleep))
+
+        return login
+
+    def _sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Callable[..., httpx.Response]:
+        """Send with retries up to the caller's deadline; with a session token, a 401 fetches a new token and
+        the request is sent once more (refused, it was not acted on)."""
+        deadline = None if time_left is None else Deadline.after(time_left, monotonic=self._clock)
+        token = self.token
+
+        def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
+            def attempt() -> httpx.Response:
+                hook = None if token is None else token.before_request
+                return send(
+                    client, request, policy=self.policy, deadline=deadline, idempotent=idempotent,
+                    before_request=hook, sleep=self._sleep,
+                )  # fmt: skip
+
+            try:
+                return attempt()
+            except auth.LoginRefused:
+                raise
+            except CredentialsRejected as exc:
+                if token is None or exc.status != 401:
+                    raise
+                token.forget()
+                return attempt()
+
+        return send_one
+
+    def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
+        params: dict[str, Any] = {
+            "updated_at[$gte]": _iso(window.start),
+            "updated_at[$lte]": _iso(window.end),
+            "order": "updated_at",
+            "limit": str(self.options.page_size),
+            "offset": "0",
+            "fields": ORDER_FIELDS,
+        }
+        if self.options.sales_channel_id is not None:
+            params["sales_channel_id[]"] = self.options.sales_channel_id
+        yield from self._pages(self.client.build_request("GET", "/admin/orders", params=params), time_left)
+
+    def fetch_orders(self, external_ids: Sequence[str], *, time_left: float | None = None) -> OrderPage:
+        """These orders as Medusa has them now (payment capture does not move updated_at, so a poll misses it)."""
+        wanted, mapped, fetched, moments = list(dict.fromkeys(external_ids)), [], 0, []
+        for start in range(0, len(wanted), _IDS_PER_FETCH):
+            chunk = wanted[start : start + _IDS_PER_FETCH]
+            params = {"id[]": chunk, "fields": ORDER_FIELDS, "limit": str(len(chunk)), "offset": "0"}
+            first = self.client.build_request("GET", "/admin/orders", params=params)
+            for page in self._pages(first, time_left, only=set(chunk)):
+                mapped += page.orders
+                fetched += page.fetched
+                moments += [page.last_changed] if page.last_changed is not None else []
+        return OrderPage(mapped, fetched, max(moments, default=None))
+
+    def _pages(
+        self, first: httpx.Request, time_left: float | None, only: set[str] | None = None
+    ) -> Iterator[OrderPage]:
+        sender = self._sender(time_left)
+        for page in iterate_pages(self.client, first, OffsetPaginator(), records=_orders, send=sender):
+            raw_orders = [o for o in _exact_orders(page.response) if only is None or o.get("id") in only]
+            ours = [o for o in raw_orders if self._in_channel(o)]
+            yield OrderPage(map_page(ours), len(raw_orders), _last_change(raw_orders))
+
+    def _in_channel(self, raw: dict[str, Any]) -> bool:
+        wanted = self.options.sales_channel_id
+        return wanted is None or raw.get("sales_channel_id") == wanted
+
+    def push_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> PushResult:
+        known = dict(items)
+        read = self._sender(time_left)
+        found: PushResult | None = None
+        if any(level.sku not in known for level in levels) and self._catalogue_due():
+            found = self._read_catalogue(read, known)
+        result = self.levels.push(levels, known, read=read, write=self._sender(time_left, idempotent=True))
+        if found is not None:  # an absolute set is safe to repeat, hence idempotent above
+            result.resolved, result.forgotten = found.resolved, found.forgotten
+        return result
+
+    def read_levels(
+        self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> dict[tuple[str, str], int]:
+        return self.levels.read(levels, items, send=self._sender(time_left))
+
+    def _catalogue_due(self) -> bool:
+        """Unknown SKUs send us to the catalogue at most every `catalogue_refresh` seconds."""
+        read_at = self._catalogue_read_at
+        return read_at is None or self._clock() - read_at >= self.options.catalogue_refresh
+
+    def _read_catalogue(self, read: Callable[..., httpx.Response], known: dict[str, str]) -> PushResult:
+        """Bring `known` in line with the variant catalogue; what changed comes back as resolved / forgotten."""
+        listed = self.levels.catalogue(send=read)
+        self._catalogue_read_at = self._clock()
+        changes = PushResult()
+        for sku in [sku for sku in known if sku not in listed]:
+            del known[sku]
+            changes.forgotten.add(sku)
+        for sku, item in listed.items():
+            if known.get(sku) != item:
+                known[sku] = changes.resolved[sku] = item
+        return changes
+
+    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
+        location = self.settings.location_ids.get(notice.location)
+        if location is None:
+            raise FatalError(f"location {notice.location!r} has no Medusa stock location id in location_ids")
+        read, write = self._sender(time_left), self._sender(time_left)
+        shipments.report(self.client, notice, location, read=read, write=write)
+
+    def check(self) -> list[str]:
+        read = self._sender(None)
+        try:
+            listed = json_body(read(self.client, self.client.build_request("GET", "/admin/stock-locations")))
+        except CredentialsRejected as exc:
+            return [f"Medusa refused the credentials ({exc.status}); {auth.credentials_fix(self.settings.credentials)}"]
+        except OmshubError as exc:
+            return [str(exc)]
+        known = {str(loc.get("id")) for loc in listed.get("stock_locations", [])}
+        problems = [
+            f"location_ids.{code} = {location_id}: no such Medusa stock location"
+            for code, location_id in self.settings.location_ids.items()
+            if location_id not in known
+        ]
+        channel = self.options.sales_channel_id
+        if channel is not None:
+            try:
+                read(self.client, self.client.build_request("GET", f"/admin/sales-channels/{channel}"))
+            except RequestRejected as exc:
+                problems.append(f"options.sales_channel_id = {channel}: no such Medusa sales channel ({exc.status})")
+            except OmshubError as exc:
+                problems.append(str(exc))
+        return problems
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _iso(moment: datetime) -> str:
+    """UTC with milliseconds and Z, as Medusa stores and compares times."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _orders(body: Any) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
+        raise FatalError("GET /admin/orders answered without an 'orders' list")
+    return list(body["orders"])
+
+
+def _exact_orders(response: httpx.Response) -> list[dict[str, Any]]:
+    """The page's orders decoded again with every number as a Decimal, so no amount goes through a float."""
+    body = json.loads(response.content, parse_float=Decimal)
+    return [order for order in body["orders"] if isinstance(order, dict)]
+
+
+def _last_change(raw_orders: list[dict[str, Any]]) -> datetime | None:
+    moments = []
+    for raw in raw_orders:
+        value = raw.get("updated_at")
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            moments.append(moment.astimezone(UTC))
+    return max(moments, default=None)
+
+
+MEDUSA = ConnectorType(name="medusa", options=MedusaOptions, credentials=(), build=MedusaConnector)
