@@ -117,3 +117,5 @@ class ConnectorType:
     credentials: tuple[str, ...]
     build: Callable[[ChannelSettings, Any], Connector]
     """(settings, transport) → connector; transport is the HTTP test seam (None in production)."""
+    credential_choices: tuple[tuple[str, ...], ...] = ()
+    """Alternative credential sets, one of which must be complete (e.g. an API key, or email and password)."""

@@ -41,6 +41,10 @@ def problems(config: Config, types: Mapping[str, ConnectorType]) -> list[str]:
         for key in kind.credentials:
             if key not in channel.credentials:
                 found.append(f'  channels.{name}.credentials.{key}: missing; write {key} = "env:VARIABLE"')
+        choices = kind.credential_choices
+        if choices and not any(all(key in channel.credentials for key in keys) for keys in choices):
+            ways = " or ".join(" and ".join(keys) for keys in choices)
+            found.append(f'  channels.{name}.credentials: {channel.type} needs {ways}, each as "env:VARIABLE"')
         try:
             kind.options.model_validate(channel.options)
         except ValidationError as exc:

@@ -265,4 +265,10 @@ def _last_change(raw_orders: list[dict[str, Any]]) -> datetime | None:
     return max(moments, default=None)
 
 
-MEDUSA = ConnectorType(name="medusa", options=MedusaOptions, credentials=(), build=MedusaConnector)
+MEDUSA = ConnectorType(
+    name="medusa",
+    options=MedusaOptions,
+    credentials=(),
+    build=MedusaConnector,
+    credential_choices=(("api_key",), ("email", "password")),
+)
