@@ -18,8 +18,9 @@ ENTRY_POINT_GROUP = "omshub.connectors"
 def connector_types() -> dict[str, ConnectorType]:
     from connectors.medusa.connector import MEDUSA
     from connectors.shopify.connector import SHOPIFY
+    from connectors.woocommerce.connector import WOOCOMMERCE
 
-    types = {kind.name: kind for kind in (SHOPIFY, MEDUSA)}
+    types = {kind.name: kind for kind in (SHOPIFY, WOOCOMMERCE, MEDUSA)}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         if not isinstance(loaded, ConnectorType):

@@ -12,7 +12,7 @@ def config(**channel: object) -> Config:
 
 
 def test_every_built_in_connector_type_is_registered():
-    assert {"shopify", "medusa"} <= set(registry.connector_types())
+    assert {"shopify", "woocommerce", "medusa"} <= set(registry.connector_types())
 
 
 def test_an_unknown_type_is_named_with_the_known_ones():

@@ -1,0 +1,1 @@
+"""WooCommerce (REST API v3): orders in, stock out, shipments reported as order notes."""
