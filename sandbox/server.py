@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import uvicorn
 from fastapi import FastAPI
 
+from sandbox.medusa import MedusaGenerator, MedusaState, build_medusa
 from sandbox.shopify import DEFAULT_TOKEN, PROFILES, CallLimit, Faults, OrderGenerator, ShopState, create_app
 from sandbox.shopify.state import Clock
 
@@ -122,6 +123,34 @@ def serve_in_background(
         listener.close()
 
     return Served(f"http://127.0.0.1:{listener.getsockname()[1]}", stop)
+
+
+@dataclass(frozen=True)
+class RunningMedusa:
+    """A Medusa backend serving in background threads (API key and admin login: see sandbox.medusa)."""
+
+    base_url: str
+    generator: MedusaGenerator
+    stop: Callable[[], None]
+
+    @property
+    def state(self) -> MedusaState:
+        return self.generator.state
+
+
+def start_medusa(
+    *,
+    port: int = 0,
+    seed: int = 0,
+    orders: int = 0,
+    rate: float = 0.0,
+    stock: int | Mapping[str, int] = 20,
+    clock: Clock = wall_clock,
+) -> RunningMedusa:
+    """Start the Medusa simulator on 127.0.0.1 and return once it accepts connections."""
+    app, generator = build_medusa(clock=clock, seed=seed, orders=orders, stock=stock)
+    served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
+    return RunningMedusa(served.base_url, generator, served.stop)
 
 
 def _build(

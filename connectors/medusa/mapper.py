@@ -60,7 +60,7 @@ def map_one(raw: dict[str, Any]) -> CanonicalOrder | Rejected:
     try:
         return to_canonical(parse_order(raw), raw)
     except SkippableRecord as exc:
-        return Rejected(exc.external_id or schema.raw_id(raw), exc.reason, raw)
+        return Rejected(exc.external_id or schema.raw_id(raw), exc.reason, as_sent(raw))
 
 
 def to_canonical(order: MedusaOrder, raw: dict[str, Any]) -> CanonicalOrder:
@@ -83,7 +83,8 @@ def _fields(order: MedusaOrder, raw: dict[str, Any]) -> dict[str, Any]:
     items = [pricing.item_exact(item, currency, gross=gross) for item in order.items]
     methods = [pricing.shipping_exact(m, currency, gross=gross) for m in order.shipping_methods]
     discounts = pricing.round_together([exact.charged for exact in items], currency)
-    taxes = _rounded_taxes([*items, *methods], currency)
+    stated_tax = None if order.tax_total is None else to_minor(order.tax_total, currency)
+    taxes = _rounded_taxes([*items, *methods], currency, stated=stated_tax)
     item_taxes, shipping_taxes = taxes[: len(items)], taxes[len(items) :]
     return {
         "external_id": order.id,
@@ -108,8 +109,20 @@ def _fields(order: MedusaOrder, raw: dict[str, Any]) -> dict[str, Any]:
         "shipping_tax": sum(sum(tax) for tax in shipping_taxes),
         "taxes_included": gross,
         "totals": _stated_totals(order, currency),
-        "raw": raw,
+        "raw": as_sent(raw),
     }
+
+
+def as_sent(value: Any) -> Any:
+    """The payload as Medusa wrote it, for the audit copy: bodies are decoded with Decimal numbers (so money
+    is exact), and each of those came from a JavaScript number, which float() gives back unchanged."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: as_sent(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_sent(item) for item in value]
+    return value
 
 
 def _upstream_version(order: MedusaOrder) -> int | None:
@@ -138,9 +151,10 @@ def _line(item: schema.Item, currency: str, *, discount: int, taxes: list[int]) 
     }
 
 
-def _rounded_taxes(parts: list[pricing.Exact], currency: str) -> list[list[int]]:
-    """Every tax line of the order rounded together, handed back per item or shipping method."""
-    flat = pricing.round_together([tax for part in parts for tax in part.taxes], currency)
+def _rounded_taxes(parts: list[pricing.Exact], currency: str, *, stated: int | None) -> list[list[int]]:
+    """Every tax line of the order rounded together (to Medusa's stated tax total where rounding explains
+    it), handed back per item or shipping method."""
+    flat = pricing.round_together([tax for part in parts for tax in part.taxes], currency, stated=stated)
     grouped, start = [], 0
     for part in parts:
         grouped.append(flat[start : start + len(part.taxes)])

@@ -17,7 +17,7 @@ rounded sum of the exact amounts, as Medusa's own totals are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import NamedTuple
 
 from connectors.medusa.schema import Adjustment, Item, ShippingMethod, TaxLine
@@ -72,12 +72,16 @@ def shipping_exact(method: ShippingMethod, currency: str, *, gross: bool) -> Exa
     return Exact(base + tax if gross else base - tax, taxes)
 
 
-def round_together(amounts: Sequence[Decimal], currency: str) -> list[int]:
-    """Non-negative exact amounts in minor units whose sum is the rounded exact sum (largest remainder)."""
+def round_together(amounts: Sequence[Decimal], currency: str, *, stated: int | None = None) -> list[int]:
+    """Non-negative exact amounts in minor units whose sum is the rounded exact sum (largest remainder), or the
+    sum Medusa `stated` when rounding each amount up or down can reach it (Medusa may round per line first)."""
     places = exponent(currency)
     scaled = [amount.scaleb(places) for amount in amounts]
     target = int(sum(scaled, Decimal(0)).quantize(_ONE, rounding=ROUND_HALF_EVEN))
     parts = [int(value.to_integral_value(rounding=ROUND_FLOOR)) for value in scaled]
+    ceiling = sum(int(value.to_integral_value(rounding=ROUND_CEILING)) for value in scaled)
+    if stated is not None and sum(parts) <= stated <= ceiling:
+        target = stated
     by_remainder = sorted(range(len(parts)), key=lambda i: (parts[i] - scaled[i], i))
     for i in by_remainder[: max(target - sum(parts), 0)]:
         parts[i] += 1

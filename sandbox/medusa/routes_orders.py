@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -47,7 +48,7 @@ def order_routes(state: MedusaState) -> APIRouter:
         with state.lock:
             found = [o for o in state.orders.values() if _matches(o, filters, wanted)]
             found.sort(key=lambda o: (getattr(o, field), o.id), reverse=descending)
-            shown = [shape(order_json(o), params.get("fields"), LIST_FIELDS, HIDDEN) for o in window.cut(found)]
+            shown = [_shown(order_json(o), params.get("fields"), LIST_FIELDS) for o in window.cut(found)]
         return json_response(window.envelope("orders", found, shown))
 
     @router.get("/orders/{order_id}")
@@ -99,6 +100,10 @@ def order_routes(state: MedusaState) -> APIRouter:
     return router
 
 
+COMPUTED = ("payment_status", "fulfillment_status")
+"""Aggregated from payment collections and fulfillments on every read, whatever `fields` says."""
+
+
 def detail_fields(full: dict[str, Any], extra: tuple[str, ...] = ()) -> list[str]:
     """The single order's default: items with their variant, addresses, shipping methods, payments, totals."""
     return [key for key in full if key not in NOT_IN_DETAIL] + ["items.variant", *extra]
@@ -106,8 +111,12 @@ def detail_fields(full: dict[str, Any], extra: tuple[str, ...] = ()) -> list[str
 
 def _one(order: Order, request: Request, *, extra: tuple[str, ...] = ()) -> Response:
     full = order_json(order)
-    shown = shape(full, request.query_params.get("fields"), detail_fields(full, extra), HIDDEN)
-    return json_response({"order": shown})
+    return json_response({"order": _shown(full, request.query_params.get("fields"), detail_fields(full, extra))})
+
+
+def _shown(full: dict[str, Any], fields: str | None, defaults: Sequence[str]) -> Any:
+    """The order as `fields` selects it, plus the statuses Medusa's order workflows always compute."""
+    return {**shape(full, fields, defaults, HIDDEN), **{key: full[key] for key in COMPUTED}}
 
 
 def _matches(order: Order, filters: list[TimeFilter], wanted: dict[str, list[str] | None]) -> bool:

@@ -222,3 +222,11 @@ def test_a_capture_that_leaves_medusas_version_alone_still_makes_a_newer_upstrea
     assert not authorized.is_newer_than(captured.upstream_version, captured.changed_at)
     edited = _map({**raw, "version": raw["version"] + 1, "payment_status": "authorized"})
     assert edited.is_newer_than(captured.upstream_version, captured.changed_at)
+
+
+def test_taxes_rounded_per_line_by_medusa_are_split_to_the_stated_tax_total() -> None:
+    # 21.00 and 4.90 gross at 19 %: exact taxes 3.3529… and 0.7823… sum to 4.1353 (4.14), while a backend
+    # that rounds each line first states 3.35 + 0.78 = 4.13; either way the order must reconcile
+    assert round_together([Decimal("3.352941"), Decimal("0.782352")], "EUR") == [336, 78]
+    assert round_together([Decimal("3.352941"), Decimal("0.782352")], "EUR", stated=413) == [335, 78]
+    assert round_together([Decimal("3.352941"), Decimal("0.782352")], "EUR", stated=420) == [336, 78]
