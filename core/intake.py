@@ -23,7 +23,7 @@ from core.clock import Clock
 from core.errors import InsufficientStock
 from core.inventory import StockBook
 from core.order_events import order_events
-from core.order_store import StoredOrder
+from core.order_store import KnownOrder, StoredOrder
 from core.reservations import write_reservations
 from core.stock_plan import LineTarget, StockOutcome, settle
 from core.store.bulk import insert_rows
@@ -84,6 +84,7 @@ def ingest_in(
         for ext, a in accepted.items()
         if ext in known and a.order.is_newer_than(known[ext].upstream_version, known[ext].upstream_updated_at)
     }
+    newer.update(_changed_within_the_same_tick(conn, accepted, known, newer))
     result.unchanged = len(accepted) - len(new) - len(newer)
     result.order_ids = {ext: k.id for ext, k in known.items()}
     stored = order_store.load_stored(conn, list(newer))
@@ -150,6 +151,25 @@ def _apply(
     order_store.update_orders(conn, rows, now)
     order_store.replace_lines(conn, stored, lines)
     write_reservations(conn, book, {oid: s.reserved for oid, s in stored.items()}, outcomes, now)
+
+
+def _changed_within_the_same_tick(
+    conn: Connection, accepted: Mapping[str, Accepted], known: Mapping[str, KnownOrder], newer: Mapping[int, Accepted]
+) -> dict[int, Accepted]:
+    """Orders whose channel stamps changes to the second and has no version (WooCommerce): a change made in
+    the same second as the state the hub holds carries the same time. A later read with a different payload
+    is the later state, so it is applied."""
+    tied = {
+        known[ext].id: a
+        for ext, a in accepted.items()
+        if ext in known
+        and known[ext].id not in newer
+        and a.order.upstream_version is None
+        and a.order.raw is not None
+        and a.order.changed_at == known[ext].upstream_updated_at
+    }
+    stored = order_store.load_raw(conn, list(tied))
+    return {oid: a for oid, a in tied.items() if stored.get(oid) != a.order.raw}
 
 
 def _targets(accepted: Accepted, before: StoredOrder | None) -> list[LineTarget]:

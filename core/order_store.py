@@ -56,6 +56,13 @@ def find_known(conn: Connection, channel: str, external_ids: Iterable[str]) -> d
     }
 
 
+def load_raw(conn: Connection, order_ids: Sequence[int]) -> dict[int, Any]:
+    """The channel payloads kept with these orders."""
+    if not order_ids:
+        return {}
+    return dict(conn.execute(select(orders.c.id, orders.c.raw).where(orders.c.id.in_(order_ids))).all())
+
+
 def load_stored(conn: Connection, order_ids: Sequence[int]) -> dict[int, StoredOrder]:
     """The current rows, lines and stock holdings of the given orders."""
     if not order_ids:

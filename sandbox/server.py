@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sandbox.medusa import MedusaGenerator, MedusaState, build_medusa
 from sandbox.shopify import DEFAULT_TOKEN, PROFILES, CallLimit, Faults, OrderGenerator, ShopState, create_app
 from sandbox.shopify.state import Clock
+from sandbox.woocommerce import WooGenerator, WooState, build_woocommerce
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 API_VERSION = "2024-10"
@@ -151,6 +152,34 @@ def start_medusa(
     app, generator = build_medusa(clock=clock, seed=seed, orders=orders, stock=stock)
     served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
     return RunningMedusa(served.base_url, generator, served.stop)
+
+
+@dataclass(frozen=True)
+class RunningWooCommerce:
+    """A WooCommerce shop serving in background threads (API under /wp-json/wc/v3, keys: see sandbox.woocommerce)."""
+
+    base_url: str
+    generator: WooGenerator
+    stop: Callable[[], None]
+
+    @property
+    def state(self) -> WooState:
+        return self.generator.state
+
+
+def start_woocommerce(
+    *,
+    port: int = 0,
+    seed: int = 0,
+    orders: int = 0,
+    rate: float = 0.0,
+    stock: int | Mapping[str, int] = 20,
+    clock: Clock = wall_clock,
+) -> RunningWooCommerce:
+    """Start the WooCommerce simulator on 127.0.0.1 and return once it accepts connections."""
+    app, generator = build_woocommerce(clock=clock, seed=seed, orders=orders, stock=stock)
+    served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
+    return RunningWooCommerce(served.base_url, generator, served.stop)
 
 
 def _build(

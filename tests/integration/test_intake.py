@@ -196,3 +196,20 @@ def test_an_unknown_channel_is_a_clear_error(engine, clock):
 
     with pytest.raises(FatalError, match=r"\[channels.nope\]"):
         ingest(engine, "nope", [order("1")], clock=clock)
+
+
+def test_a_change_stamped_with_the_same_second_and_no_version_is_applied_when_the_payload_differs(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 5})
+    placed = order("1", line("SKU-A", 2), payment_status="awaiting", raw={"id": 1, "status": "pending"})
+    ingest(engine, "web", [placed], clock=clock)
+    again = ingest(engine, "web", [placed], clock=clock)
+    assert (again.updated, again.unchanged) == (0, 1)
+    paid = order("1", line("SKU-A", 2), payment_status="captured", raw={"id": 1, "status": "processing"})
+    result = ingest(engine, "web", [paid], clock=clock)
+    assert result.updated == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(orders.c.payment_status)).scalar_one() == "captured"
+    versioned = order("1", line("SKU-A", 1), minutes=1, upstream_version=3, raw={"id": 1, "status": "edited"})
+    assert ingest(engine, "web", [versioned], clock=clock).updated == 1
+    same_version = order("1", line("SKU-A", 2), minutes=1, upstream_version=3, raw={"id": 1, "status": "other"})
+    assert ingest(engine, "web", [same_version], clock=clock).unchanged == 1, "a version decides where there is one"
