@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from core import bookmarks, channels, order_store, outbox, quarantine
+from core import bookmarks, channels, order_store, outbox, publish, quarantine
 from core.allocation import ChannelPolicy
 from core.bookmarks import Bookmark
 from core.clock import Clock
@@ -94,6 +94,7 @@ def ingest_in(
     _apply(conn, book, policy, newer, stored, now, events)
     result.created, result.updated = len(new), len(newer)
     book.flush()
+    publish.forget_skus(conn, channel, {ln.sku for a in (*new, *newer.values()) for ln in a.order.lines if ln.sku})
     outbox.append(conn, events, now)
     quarantine.put(conn, channel, rejected, now)
     quarantine.resolve(conn, channel, accepted, now)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, tuple_
 
 from core import kits
 from core.kits import Components, kit_available
-from core.store.bulk import fetch_all, in_list
+from core.store.bulk import driver_sql, fetch_all, in_list
 from core.store.schema import pushed_levels
 from core.store.upsert import upsert
 
@@ -138,3 +138,13 @@ def forget_pushed(conn: Connection, channel: str, levels: Sequence[Published]) -
         pl = pushed_levels.c
         pairs = [(p.sku, p.location) for p in levels]
         conn.execute(delete(pushed_levels).where(pl.channel == channel, tuple_(pl.sku, pl.location).in_(pairs)))
+
+
+def forget_skus(conn: Connection, channel: str, skus: set[str]) -> None:
+    """The channel sold or gave back units of these SKUs: what it shows now is its own count, no longer what
+    it was told, so their values are sent again on the next push (once, however many orders came in)."""
+    if not skus:
+        return
+    condition, param = in_list(conn, "sku", sorted(skus))
+    sql = driver_sql(conn.dialect.name, f"DELETE FROM pushed_levels WHERE channel = ? AND {condition}")
+    conn.exec_driver_sql(sql, (channel, param))

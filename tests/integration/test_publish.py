@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core import publish, stock_admin
+from core.intake import ingest
 from core.publish import Published, PublishPlan, PublishRule
 from core.runs import RunStatus, Trigger
 from jobs.push_inventory import push_inventory, verify_inventory
 from jobs.runner import Runner
 from tests.fakes import FakeStockSink
-from tests.support import T0, setup_hub
+from tests.support import T0, line, order, setup_hub
 
 
 def test_only_values_that_differ_from_the_last_confirmed_push_are_planned(engine):
@@ -71,3 +72,18 @@ def test_verify_inventory_re_pushes_only_what_drifted_in_the_channel_and_counts_
     assert sink.calls[-1] == [Published("MUG", "near", 5)], "the drifted pair, with the hub's current value"
     again = run_job(engine, clock, "verify-inventory", lambda s: verify_inventory(s, sink, "web", plan, rule))
     assert (again.counts.updated, again.counts.pushed) == (0, 0)
+
+
+def test_an_order_from_a_channel_sends_its_skus_to_that_channel_again_even_if_the_hubs_value_is_unchanged(
+    engine, clock
+):
+    # the shop took the sold unit off its own level; the hub reserved it at another location
+    setup_hub(engine, stock={("TEE", "near"): 5, ("TEE", "far"): 5, ("MUG", "far"): 2})
+    plan, rule = PublishPlan.per_location(["near", "far"], ["far"]), PublishRule()
+    with engine.begin() as conn:
+        for name in ("web", "market"):
+            publish.record_pushed(conn, name, publish.to_publish(conn, name, plan, rule), T0)
+    ingest(engine, "web", [order("1", line("TEE", 1))], clock=clock)
+    with engine.connect() as conn:
+        assert publish.to_publish(conn, "web", plan, rule) == [Published("TEE", "far", 5)]
+        assert publish.to_publish(conn, "market", plan, rule) == []
