@@ -25,6 +25,7 @@ SKUS = ("MUG-EMA-WHT", "TEA-SEN-100", "TUQ-MER-NAV")
 STOCK = {"berlin": 7, "leipzig": 5}
 SHARES = {"shop": 40, "woo": 30, "medusa": 30}
 CHANNELS = tuple(SHARES)
+LEIPZIG = "Leipzig overflow"
 
 
 @dataclass
@@ -78,7 +79,7 @@ base_url = "{shops.medusa.base_url}"
 credentials = {{ api_key = "env:MEDUSA_KEY" }}
 options = {{ sales_channel_id = "{medusa.sales_channel("Webshop").id}" }}
 locations = ["berlin", "leipzig"]
-location_ids = {{ berlin = "{medusa.location_id("Berlin warehouse")}", leipzig = "{medusa.location_id("Leipzig overflow")}" }}
+location_ids = {{ berlin = "{medusa.location_id("Berlin warehouse")}", leipzig = "{medusa.location_id(LEIPZIG)}" }}
 jobs.pull-orders.start = "2000-01-01T00:00:00Z"
 jobs.push-inventory.share = {SHARES["medusa"]}
 """
@@ -132,9 +133,9 @@ def shown(shops: Shops) -> dict[str, dict[tuple[str, str], int]]:
         },
         "woo": {(sku, "*"): shops.woo.state.stock_of(sku) or 0 for sku in SKUS},
         "medusa": {
-            (sku, code): medusa.levels[
-                medusa.variant(sku).inventory_item_id or "", medusa.location_id(name)
-            ].available_quantity
+            (sku, code): int(
+                medusa.levels[medusa.variant(sku).inventory_item_id or "", medusa.location_id(name)].available_quantity
+            )
             for sku in SKUS
             for code, name in (("berlin", "Berlin warehouse"), ("leipzig", "Leipzig overflow"))
         },
