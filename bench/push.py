@@ -2,13 +2,15 @@
 
     python bench/push.py [--skus 50000] [--changed 0.01]
 
-The store holds SKUS items stocked at two locations; three channels publish them: `shop` per
-location (both mapped), `market` pooled at one location with a share and a buffer, `web` pooled
-channel-wide. Every channel is first told everything (recorded as pushed), then 1% of the levels
-change through the stock admin code. Figures: seconds to plan all three channels' pushes (read the
-levels and the last pushed values, apply the rules, keep what changed), what each channel would be
-sent, and the HTTP calls the Shopify connector makes to send `shop`'s share (one call per level:
-Shopify's REST API sets one level per request), counted on an in-process transport.
+The store holds SKUS items stocked at two locations; three channels publish them: `shop` (Shopify) per
+location (both mapped), `market` (Medusa) pooled at one location with a share and a buffer, `web`
+(WooCommerce) pooled channel-wide. Every channel is first told everything (recorded as pushed), then
+1% of the levels change through the stock admin code. Figures: seconds to plan all three channels'
+pushes (read the levels and the last pushed values, apply the rules, keep what changed), what each
+channel would be sent, and the HTTP calls each real connector makes to send its share, counted on an
+in-process transport that answers like the channel (item ids already bound): Shopify sets one level
+per request; WooCommerce writes up to 100 products per batch; Medusa reads the current reservations
+of up to 100 items per request, then writes up to 100 levels per batch.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -29,7 +33,10 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.base import ChannelSettings
+from connectors.medusa.connector import MedusaConnector, MedusaOptions
 from connectors.shopify.connector import ShopifyConnector, ShopifyOptions
+from connectors.woocommerce.client import WooCommerceOptions
+from connectors.woocommerce.connector import WooCommerceConnector
 from core import channels, publish, stock_admin
 from core.channels import ChannelSpec, LocationSpec
 from core.publish import PublishPlan, PublishRule
@@ -80,7 +87,11 @@ def main() -> None:
             planned = {name: publish.to_publish(conn, name, plan, rule) for name, (plan, rule) in PLANS.items()}
         plan_seconds = time.perf_counter() - started
         engine.dispose()
-    calls = count_shopify_calls(planned["shop"])
+    calls = {
+        "shop": count_calls(shopify_connector, planned["shop"]),
+        "market": count_calls(medusa_connector, planned["market"]),
+        "web": count_calls(woocommerce_connector, planned["web"]),
+    }
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -90,34 +101,68 @@ def main() -> None:
                 "levels_changed": int(len(levels) * args.changed),
                 "plan_seconds": round(plan_seconds, 3),
                 "to_send": {name: len(changed) for name, changed in planned.items()},
-                "shopify_http_calls": calls,
+                "http_calls": calls,
                 "peak_rss_mb": round(peak_mb, 1),
             }
         )
     )
 
 
-def count_shopify_calls(levels: list[publish.Published]) -> int:
-    """Send `levels` through the real connector (item ids already bound) and count the requests."""
+Build = Callable[[httpx.MockTransport], Any]
+
+
+def count_calls(build: Build, levels: list[publish.Published]) -> int:
+    """Send `levels` through a real connector (item ids already bound) and count the requests it makes."""
     calls = 0
 
     def answer(request: httpx.Request) -> httpx.Response:
         nonlocal calls
         calls += 1
-        return httpx.Response(200, json={"inventory_level": json.loads(request.content)})
+        return _answer(request)
 
-    settings = ChannelSettings(
-        name="shop",
-        base_url="https://bench.myshopify.com",
-        credentials={"access_token": SecretStr("shpat_bench")},
-        options=ShopifyOptions(leak_rate=10_000),
-        location_ids={"berlin": "1", "leipzig": "2"},
-    )
-    connector = ShopifyConnector(settings, transport=httpx.MockTransport(answer), sleep=lambda _s: None)
-    items = {level.sku: str(1000 + i) for i, level in enumerate(levels)}
-    connector.push_levels(levels, items=items)
+    connector = build(httpx.MockTransport(answer))
+    result = connector.push_levels(levels, items={level.sku: str(1000 + i) for i, level in enumerate(levels)})
     connector.close()
+    assert len(result.pushed) == len(levels), result.failed[:3]
     return calls
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    """What each channel answers to a stock write (or Medusa's read of the current reservations)."""
+    path = request.url.path
+    if path.endswith("inventory_levels/set.json"):
+        return httpx.Response(200, json={"inventory_level": json.loads(request.content)})
+    if path.endswith("/products/batch"):
+        return httpx.Response(200, json={"update": json.loads(request.content)["update"]})
+    if path.endswith("/admin/inventory-items"):
+        ids = request.url.params.get_list("id[]")
+        levels = [{"location_id": "sloc_berlin", "reserved_quantity": 0, "available_quantity": 0}]
+        items = [{"id": item, "location_levels": levels} for item in ids]
+        return httpx.Response(200, json={"inventory_items": items, "count": len(items), "offset": 0, "limit": len(ids)})
+    return httpx.Response(200, json={})
+
+
+def _settings(name: str, options: Any, credentials: dict[str, str], location_ids: dict[str, str]) -> ChannelSettings:
+    secrets = {key: SecretStr(value) for key, value in credentials.items()}
+    return ChannelSettings(name, "https://bench.example", secrets, options, location_ids)
+
+
+def shopify_connector(transport: httpx.MockTransport) -> ShopifyConnector:
+    settings = _settings(
+        "shop", ShopifyOptions(leak_rate=10_000), {"access_token": "shpat_bench"}, {"berlin": "1", "leipzig": "2"}
+    )
+    return ShopifyConnector(settings, transport=transport, sleep=lambda _s: None)
+
+
+def medusa_connector(transport: httpx.MockTransport) -> MedusaConnector:
+    settings = _settings("market", MedusaOptions(), {"api_key": "sk_bench"}, {"berlin": "sloc_berlin"})
+    return MedusaConnector(settings, transport=transport, sleep=lambda _s: None)
+
+
+def woocommerce_connector(transport: httpx.MockTransport) -> WooCommerceConnector:
+    secrets = {"consumer_key": "ck_bench", "consumer_secret": "cs_bench"}
+    settings = _settings("web", WooCommerceOptions(), secrets, {})
+    return WooCommerceConnector(settings, transport=transport, sleep=lambda _s: None)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Only values that differ from the last confirmed push are sent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,22 +69,31 @@ class PublishPlan:
 
 def to_publish(conn: Connection, channel: str, plan: PublishPlan, rule: PublishRule) -> list[Published]:
     """Every value the channel should be told that differs from what it was last told."""
-    wanted = plan_levels(available_by_location(conn, plan.counted), plan, rule)
     last = last_pushed(conn, channel)
-    return [p for p in wanted if last.get((p.sku, p.location)) != p.available]
+    planned = _planned(available_by_location(conn, plan.counted), plan, rule)
+    return [Published(sku, at, value) for sku, at, value in planned if last.get((sku, at)) != value]
 
 
 def plan_levels(available: dict[str, dict[str, int]], plan: PublishPlan, rule: PublishRule) -> list[Published]:
     """The values to publish, from available units by SKU and counted location (pure)."""
+    return [Published(sku, at, value) for sku, at, value in _planned(available, plan, rule)]
+
+
+def _planned(
+    available: dict[str, dict[str, int]], plan: PublishPlan, rule: PublishRule
+) -> Iterator[tuple[str, str, int]]:
+    """(SKU, location, value) to publish; plain tuples, since a catalogue is many of them and few change."""
+    apply = rule.apply
     if plan.pooled_at is not None:
         at = plan.pooled_at
-        return [Published(sku, at, rule.apply(sum(by_location.values()))) for sku, by_location in available.items()]
-    return [
-        Published(sku, code, rule.apply(by_location[code]))
+        return ((sku, at, apply(sum(by_location.values()))) for sku, by_location in available.items())
+    targets = plan.targets
+    return (
+        (sku, code, apply(by_location[code]))
         for sku, by_location in available.items()
-        for code in plan.targets
+        for code in targets
         if code in by_location
-    ]
+    )
 
 
 def available_by_location(conn: Connection, locations: Sequence[str]) -> dict[str, dict[str, int]]:
