@@ -20,6 +20,7 @@ from core.errors import SkippableRecord
 from core.model import CanonicalOrder, FulfillmentStatus, OrderStatus, PaymentStatus
 from core.money import exponent, to_minor
 from core.quarantine import Rejected
+from core.totals import compute_totals, price_lines
 from core.validation import describe_errors
 
 # The canonical vocabulary is Medusa's own, so statuses map one to one. A value a later Medusa version
@@ -66,7 +67,12 @@ def map_one(raw: dict[str, Any]) -> CanonicalOrder | Rejected:
 def to_canonical(order: MedusaOrder, raw: dict[str, Any]) -> CanonicalOrder:
     """The canonical order of one validated Medusa order; raises SkippableRecord naming what does not fit."""
     try:
-        return CanonicalOrder.model_validate(_fields(order, raw))
+        mapped = CanonicalOrder.model_validate(_fields(order, raw))
+        gap = _gap_to_stated_total(mapped)
+        if gap:  # Medusa rounded its discounts its own way: split them to its total where rounding explains it
+            discounts = sum(line.discount for line in mapped.lines) - gap
+            mapped = CanonicalOrder.model_validate(_fields(order, raw, discount_total=discounts))
+        return mapped
     except _Unmappable as exc:
         raise SkippableRecord(str(exc), external_id=order.id) from None
     except ValidationError as exc:
@@ -77,12 +83,19 @@ class _Unmappable(ValueError):
     """A payload fact the canonical order cannot express; the message names the Medusa field."""
 
 
-def _fields(order: MedusaOrder, raw: dict[str, Any]) -> dict[str, Any]:
+def _gap_to_stated_total(mapped: CanonicalOrder) -> int:
+    """Medusa's stated total minus what the canonical lines add up to (0 when it states none)."""
+    if mapped.totals is None:
+        return 0
+    return mapped.totals.total - compute_totals(mapped, price_lines(mapped)).total
+
+
+def _fields(order: MedusaOrder, raw: dict[str, Any], *, discount_total: int | None = None) -> dict[str, Any]:
     currency = _currency(order)
     gross = _tax_inclusive(order)
     items = [pricing.item_exact(item, currency, gross=gross) for item in order.items]
     methods = [pricing.shipping_exact(m, currency, gross=gross) for m in order.shipping_methods]
-    discounts = pricing.round_together([exact.charged for exact in items], currency)
+    discounts = pricing.round_together([exact.charged for exact in items], currency, stated=discount_total)
     stated_tax = None if order.tax_total is None else to_minor(order.tax_total, currency)
     taxes = _rounded_taxes([*items, *methods], currency, stated=stated_tax)
     item_taxes, shipping_taxes = taxes[: len(items)], taxes[len(items) :]

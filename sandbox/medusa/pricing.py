@@ -18,17 +18,20 @@ def cents(amount: Decimal) -> Decimal:
 def line_money(
     unit_price: Decimal, quantity: int, *, rate: Decimal, inclusive: bool, discount: Decimal = ZERO
 ) -> Money:
-    """Totals of `quantity` × `unit_price` with a tax `rate` in percent, less `discount` (written like the price)."""
+    """Totals of `quantity` × `unit_price` with a tax `rate` in percent, less `discount` (written like the price).
+
+    At full precision, as Medusa computes them (it never rounds to the currency): a tax-inclusive line's
+    total is exactly its gross price less its discount, and its tax and net subtotal carry long decimals."""
     factor = 1 + rate / 100
     gross = unit_price * quantity
-    subtotal = cents(gross / factor) if inclusive else gross
-    discount_subtotal = cents(discount / factor) if inclusive else discount
+    subtotal = gross / factor if inclusive else gross
+    discount_subtotal = discount / factor if inclusive else discount
     return Money(
         subtotal=subtotal,
         discount_subtotal=discount_subtotal,
-        discount_tax_total=cents(discount_subtotal * rate / 100),
-        tax_total=cents((subtotal - discount_subtotal) * rate / 100),
-        original_tax_total=cents(subtotal * rate / 100),
+        discount_tax_total=discount_subtotal * rate / 100,
+        tax_total=(subtotal - discount_subtotal) * rate / 100,
+        original_tax_total=subtotal * rate / 100,
     )
 
 
