@@ -5,6 +5,9 @@ BIN = $(VENV)/bin
 OMSHUB = $(BIN)/omshub
 # The sample configuration reads the sandbox shop's token from the environment, as it would a real one.
 export SHOPIFY_SANDBOX_TOKEN ?= shpat_sandbox_token
+export WOO_SANDBOX_KEY ?= ck_sandbox_0123456789abcdef0123456789abcdef
+export WOO_SANDBOX_SECRET ?= cs_sandbox_fedcba9876543210fedcba9876543210
+export MEDUSA_SANDBOX_KEY ?= sk_sandbox_medusa_secret_key
 
 .PHONY: run test lint bench clean
 
@@ -14,7 +17,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 ## run: the hub on SQLite with the sample configuration: loads sample stock and orders, starts the local
-##      Shopify sandbox and the daemon (orders arrive, stock is reserved and pushed back); Ctrl-C stops both
+##      sandboxes (Shopify, WooCommerce, Medusa) and the daemon (orders arrive from all three, stock is
+##      reserved and pushed back); Ctrl-C stops both
 run: $(BIN)/.installed
 	$(OMSHUB) db upgrade
 	$(OMSHUB) inventory import samples/stock.csv

@@ -1,13 +1,17 @@
-"""`omshub sandbox`: the local Shopify simulator the demo, the end-to-end tests and the benchmarks use."""
+"""`omshub sandbox`: the local channel simulators (Shopify, WooCommerce, Medusa) the demo, the end-to-end
+tests and the benchmarks use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
-from sandbox.server import serve
+from sandbox.medusa import DEFAULT_API_KEY
+from sandbox.server import serve, start_medusa, start_woocommerce
 from sandbox.shopify import DEFAULT_TOKEN, CallLimit, Faults
+from sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET
 
 
 def sandbox(
@@ -24,19 +28,46 @@ def sandbox(
     token: Annotated[str, typer.Option(help="The X-Shopify-Access-Token the shop accepts.")] = DEFAULT_TOKEN,
     bucket: Annotated[int, typer.Option(help="Call-limit bucket size (standard plan 40).")] = 40,
     leak_rate: Annotated[float, typer.Option(help="Calls per second the bucket drains (standard plan 2).")] = 2.0,
+    woocommerce_port: Annotated[int, typer.Option(help="Port of the WooCommerce shop; 0 leaves it out.")] = 8788,
+    medusa_port: Annotated[int, typer.Option(help="Port of the Medusa backend; 0 leaves it out.")] = 8789,
 ) -> None:
-    """Serve a simulated Shopify shop (Admin REST API) on 127.0.0.1 until Ctrl-C."""
+    """Serve simulated shops on 127.0.0.1 until Ctrl-C: Shopify (Admin REST API; the fault knobs apply to
+    it), and next to it a WooCommerce shop and a Medusa v2 backend selling the same catalogue."""
+    others = _start_others(woocommerce_port, medusa_port, seed=seed, orders=orders, rate=rate)
     faults = Faults(
         seed=seed, throttle=throttle, server_error=server_error, slow=slow, delay=delay, malformed=malformed
     )
     typer.echo(f"sandbox shop on http://127.0.0.1:{port}/admin/api/2024-10/ (token {token}), Ctrl-C to stop", err=True)
-    serve(
-        port=port,
-        seed=seed,
-        orders=orders,
-        rate=rate,
-        faults=faults,
-        token=token,
-        profile=profile,
-        call_limit=CallLimit(size=bucket, leak_per_second=leak_rate),
-    )
+    try:
+        serve(
+            port=port,
+            seed=seed,
+            orders=orders,
+            rate=rate,
+            faults=faults,
+            token=token,
+            profile=profile,
+            call_limit=CallLimit(size=bucket, leak_per_second=leak_rate),
+        )
+    finally:
+        for stop in others:
+            stop()
+
+
+def _start_others(
+    woocommerce_port: int, medusa_port: int, *, seed: int, orders: int, rate: float
+) -> list[Callable[[], None]]:
+    """The WooCommerce and Medusa simulators in background threads; their stop functions."""
+    stops: list[Callable[[], None]] = []
+    if woocommerce_port:
+        woo = start_woocommerce(port=woocommerce_port, seed=seed, orders=orders, rate=rate, stock=1_000)
+        stops.append(woo.stop)
+        typer.echo(
+            f"sandbox WooCommerce on {woo.base_url}/wp-json/wc/v3/ (key {DEFAULT_KEY}, secret {DEFAULT_SECRET})",
+            err=True,
+        )
+    if medusa_port:
+        medusa = start_medusa(port=medusa_port, seed=seed, orders=orders, rate=rate, stock=1_000)
+        stops.append(medusa.stop)
+        typer.echo(f"sandbox Medusa on {medusa.base_url}/admin/ (API key {DEFAULT_API_KEY})", err=True)
+    return stops

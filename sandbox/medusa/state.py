@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sandbox.medusa.catalog import build_catalog
 from sandbox.medusa.errors import NotFound
@@ -27,6 +27,9 @@ class Credentials:
     token_lifetime: timedelta = timedelta(hours=24)
 
 
+STORE_OPENED = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+
+
 class MedusaState:
     """Catalogue, stock, orders, issued tokens and call counts of one backend."""
 
@@ -45,7 +48,7 @@ class MedusaState:
         self.lock = threading.RLock()
         self.ids = IdSource(seed)
         self.credentials = credentials
-        self.created_at = millis(clock() - timedelta(days=365))  # the store predates its orders
+        self.created_at = STORE_OPENED  # before its orders; fixed, so a seed always gives the same setup ids
         catalog = build_catalog(
             self.ids,
             self.created_at,
