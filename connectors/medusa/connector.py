@@ -168,13 +168,27 @@ class MedusaConnector:
         self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
     ) -> PushResult:
         known = dict(items)
-        read = self._sender(time_left)
-        found: PushResult | None = None
-        if any(level.sku not in known for level in levels) and self._catalogue_due():
-            found = self._read_catalogue(read, known)
-        result = self.levels.push(levels, known, read=read, write=self._sender(time_left, idempotent=True))
-        if found is not None:  # an absolute set is safe to repeat, hence idempotent above
-            result.resolved, result.forgotten = found.resolved, found.forgotten
+        read, write = self._sender(time_left), self._sender(time_left, idempotent=True)  # absolute sets repeat safely
+        looked_up = PushResult()
+        fresh = any(level.sku not in known for level in levels) and self._catalogue_due()
+        if fresh:
+            self._read_catalogue(read, known, looked_up)
+        result, gone = self.levels.push(levels, known, read=read, write=write)
+        if gone:
+            # Items bound earlier that Medusa no longer has: the variant may have been re-created. Read the
+            # catalogue again (unless this push just did) and retry the SKUs whose item id changed.
+            before = {level.sku: known[level.sku] for level in gone}
+            if not fresh:
+                self._read_catalogue(read, known, looked_up)
+            moved = [level for level in gone if known.get(level.sku, before[level.sku]) != before[level.sku]]
+            result.unlisted += [level for level in gone if level.sku not in known]
+            result.failed += [
+                (level, _gone(before[level.sku])) for level in gone if known.get(level.sku) == before[level.sku]
+            ]
+            retried, _still_gone = self.levels.push(moved, known, read=read, write=write)
+            result.pushed += retried.pushed
+            result.failed += retried.failed
+        result.resolved, result.forgotten = looked_up.resolved, looked_up.forgotten
         return result
 
     def read_levels(
@@ -187,18 +201,16 @@ class MedusaConnector:
         read_at = self._catalogue_read_at
         return read_at is None or self._clock() - read_at >= self.options.catalogue_refresh
 
-    def _read_catalogue(self, read: Callable[..., httpx.Response], known: dict[str, str]) -> PushResult:
-        """Bring `known` in line with the variant catalogue; what changed comes back as resolved / forgotten."""
+    def _read_catalogue(self, read: Callable[..., httpx.Response], known: dict[str, str], changes: PushResult) -> None:
+        """Bring `known` in line with the variant catalogue; what changed goes to resolved / forgotten."""
         listed = self.levels.catalogue(send=read)
         self._catalogue_read_at = self._clock()
-        changes = PushResult()
         for sku in [sku for sku in known if sku not in listed]:
             del known[sku]
             changes.forgotten.add(sku)
         for sku, item in listed.items():
             if known.get(sku) != item:
                 known[sku] = changes.resolved[sku] = item
-        return changes
 
     def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
         location = self.settings.location_ids.get(notice.location)
@@ -263,6 +275,10 @@ def _last_change(raw_orders: list[dict[str, Any]]) -> datetime | None:
         if moment is not None and moment.tzinfo is not None:
             moments.append(moment.astimezone(UTC))
     return max(moments, default=None)
+
+
+def _gone(item: str) -> str:
+    return f"inventory item {item} no longer exists in Medusa, and its variant still names it"
 
 
 MEDUSA = ConnectorType(

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -33,6 +33,12 @@ class Level:
     available: Decimal
 
 
+class Current(NamedTuple):
+    levels: dict[tuple[str, str], Level]
+    items: set[str]
+    """The inventory items Medusa still has (with or without levels)."""
+
+
 class StockLevels:
     """Push and read levels; remembers when it last read the variant catalogue."""
 
@@ -42,8 +48,11 @@ class StockLevels:
         self.client, self.location_ids = client, location_ids
         self.batch_size, self.page_size = batch_size, page_size
 
-    def push(self, levels: Sequence[Published], known: Mapping[str, str], *, read: Send, write: Send) -> PushResult:
-        """Write each level whose SKU has an item in `known` (SKU → inventory item id); see PushResult."""
+    def push(
+        self, levels: Sequence[Published], known: Mapping[str, str], *, read: Send, write: Send
+    ) -> tuple[PushResult, list[Published]]:
+        """Write each level whose SKU has an item in `known` (SKU → inventory item id); see PushResult. Levels
+        whose bound item Medusa no longer has come back unwritten, for the caller to look up again."""
         result = PushResult()
         targets: list[tuple[Published, str, str]] = []
         for level in levels:
@@ -55,9 +64,11 @@ class StockLevels:
             else:
                 targets.append((level, item, location))
         current = self.current(sorted({item for _level, item, _loc in targets}), send=read)
+        gone = [level for level, item, _loc in targets if item not in current.items]
+        targets = [target for target in targets if target[1] in current.items]
         for start in range(0, len(targets), self.batch_size):
-            self._write(targets[start : start + self.batch_size], current, result, send=write)
-        return result
+            self._write(targets[start : start + self.batch_size], current.levels, result, send=write)
+        return result, gone
 
     def _write(
         self,
@@ -98,19 +109,20 @@ class StockLevels:
         current = self.current(sorted({item for item, _loc in wanted}), send=send)
         return {
             wanted[key]: int(level.available)
-            for key, level in current.items()
+            for key, level in current.levels.items()
             if key in wanted and level.available == level.available.to_integral_value()
         }
 
-    def current(self, item_ids: Sequence[str], *, send: Send) -> dict[tuple[str, str], Level]:
+    def current(self, item_ids: Sequence[str], *, send: Send) -> Current:
         """The levels of these inventory items at every location, by (item id, location id)."""
-        found: dict[tuple[str, str], Level] = {}
+        found = Current({}, set())
         for start in range(0, len(item_ids), _IDS_PER_READ):
             chunk = list(item_ids[start : start + _IDS_PER_READ])
             params = {"id[]": chunk, "fields": "id,*location_levels", "limit": str(len(chunk)), "offset": "0"}
             for item in self._walk("/admin/inventory-items", params, "inventory_items", send):
+                found.items.add(str(item["id"]))
                 for row in item.get("location_levels") or []:
-                    found[str(item["id"]), str(row["location_id"])] = Level(
+                    found.levels[str(item["id"]), str(row["location_id"])] = Level(
                         _quantity(row.get("reserved_quantity")), _quantity(row.get("available_quantity"))
                     )
         return found

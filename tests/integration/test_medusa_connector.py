@@ -395,3 +395,26 @@ def test_check_names_the_credential_keys_when_they_are_refused():
     respx.post(f"{BASE}/auth/user/emailpass").mock(return_value=httpx.Response(401, json={"message": "Unauthorized"}))
     [problem] = connector(PASSWORD)[0].check()
     assert "credentials.email" in problem and "credentials.password" in problem
+
+
+@respx.mock
+def test_an_inventory_item_medusa_no_longer_has_is_looked_up_again_and_the_level_set_on_the_new_one():
+    inventory({HAT: [(NEAR, 3, 1)]})  # the bound SOCK item is gone; the re-created variant points at HAT's id
+    catalogue = variants(("SOCK-MER-CHR-39", HAT))
+    write = batch()
+    result = connector()[0].push_levels([Published("SOCK-MER-CHR-39", "near", 5)], items={"SOCK-MER-CHR-39": SOCK})
+    assert catalogue.call_count == 1 and result.resolved == {"SOCK-MER-CHR-39": HAT}
+    assert json.loads(write.calls[0].request.content) == {
+        "update": [{"inventory_item_id": HAT, "location_id": NEAR, "stocked_quantity": 6}]
+    }
+    assert [p.sku for p in result.pushed] == ["SOCK-MER-CHR-39"] and not result.failed
+
+
+@respx.mock
+def test_a_gone_item_whose_sku_left_the_catalogue_is_unlisted_and_forgotten():
+    inventory({})
+    variants()
+    write = batch()
+    result = connector()[0].push_levels([Published("SOCK-MER-CHR-39", "near", 5)], items={"SOCK-MER-CHR-39": SOCK})
+    assert write.call_count == 0
+    assert [p.sku for p in result.unlisted] == ["SOCK-MER-CHR-39"] and result.forgotten == {"SOCK-MER-CHR-39"}
