@@ -137,7 +137,7 @@ class LinkHeaderPaginator:
         url = request.url.join(link)
         if (url.scheme, url.host, url.port) != (request.url.scheme, request.url.host, request.url.port):
             raise FatalError(f"{describe(request)}: the next page link leaves the host ({url.host}); not followed")
-        return _with_url(request, url)
+        return with_url(request, url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ class PageNumberPaginator:
         current = self._page(request)
         if not page.records or self._was_last(current, request, page):
             return None
-        return _with_url(request, request.url.copy_set_param(self.page_param, current + 1))
+        return with_url(request, request.url.copy_set_param(self.page_param, current + 1))
 
     def _was_last(self, current: int, request: httpx.Request, page: Page) -> bool:
         total = _integer(page.response.headers.get(self.total_pages_header))
@@ -192,7 +192,7 @@ class OffsetPaginator:
         count = _integer(dig(page.body, self.count_path))
         if not page.records or (count is not None and following >= count):
             return None
-        return _with_url(request, request.url.copy_set_param(self.offset_param, following))
+        return with_url(request, request.url.copy_set_param(self.offset_param, following))
 
     def _offset(self, request: httpx.Request) -> int:
         return _integer(request.url.params.get(self.offset_param)) or 0
@@ -237,7 +237,7 @@ class CursorPaginator:
 
     def next_request(self, request: httpx.Request, page: Page) -> httpx.Request | None:
         value = self.cursor(page)
-        return None if not value else _with_url(request, request.url.copy_set_param(self.param, value))
+        return None if not value else with_url(request, request.url.copy_set_param(self.param, value))
 
 
 def dig(body: Any, path: str) -> Any:
@@ -255,7 +255,7 @@ def safe_url(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None, params=params))
 
 
-def _with_url(request: httpx.Request, url: httpx.URL) -> httpx.Request:
+def with_url(request: httpx.Request, url: httpx.URL) -> httpx.Request:
     headers = [(name, value) for name, value in request.headers.multi_items() if name.lower() != "host"]
     return httpx.Request(request.method, url, headers=headers, extensions=request.extensions)
 

@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
 from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
+from connectors.keyset import ChangeTimePaginator
 from connectors.medusa import auth, shipments
 from connectors.medusa.mapper import map_page
 from connectors.medusa.stock import StockLevels
-from connectors.paging import OffsetPaginator, iterate_pages
+from connectors.paging import OffsetPaginator, Paginator, iterate_pages
 from core.errors import CredentialsRejected, FatalError, OmshubError, RequestRejected
 from core.publish import Published
 from core.shipments import ShipmentNotice
@@ -136,7 +137,8 @@ class MedusaConnector:
         }
         if self.options.sales_channel_id is not None:
             params["sales_channel_id[]"] = self.options.sales_channel_id
-        yield from self._pages(self.client.build_request("GET", "/admin/orders", params=params), time_left)
+        first = self.client.build_request("GET", "/admin/orders", params=params)
+        yield from self._pages(first, time_left, paginator=_BY_CHANGE)
 
     def fetch_orders(self, external_ids: Sequence[str], *, time_left: float | None = None) -> OrderPage:
         """These orders as Medusa has them now (payment capture does not move updated_at, so a poll misses it)."""
@@ -152,10 +154,15 @@ class MedusaConnector:
         return OrderPage(mapped, fetched, max(moments, default=None))
 
     def _pages(
-        self, first: httpx.Request, time_left: float | None, only: set[str] | None = None
+        self,
+        first: httpx.Request,
+        time_left: float | None,
+        only: set[str] | None = None,
+        *,
+        paginator: Paginator = OffsetPaginator(),
     ) -> Iterator[OrderPage]:
         sender = self._sender(time_left)
-        for page in iterate_pages(self.client, first, OffsetPaginator(), records=_orders, send=sender):
+        for page in iterate_pages(self.client, first, paginator, records=_orders, send=sender):
             raw_orders = [o for o in _exact_orders(page.response) if only is None or o.get("id") in only]
             ours = [o for o in raw_orders if self._in_channel(o)]
             yield OrderPage(map_page(ours), len(raw_orders), _last_change(raw_orders))
@@ -264,17 +271,28 @@ def _exact_orders(response: httpx.Response) -> list[dict[str, Any]]:
     return [order for order in body["orders"] if isinstance(order, dict)]
 
 
+def _changed_at(raw: Any) -> datetime | None:
+    value = raw.get("updated_at") if isinstance(raw, dict) else None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment is not None and moment.tzinfo is not None else None
+
+
 def _last_change(raw_orders: list[dict[str, Any]]) -> datetime | None:
-    moments = []
-    for raw in raw_orders:
-        value = raw.get("updated_at")
-        try:
-            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            moments.append(moment.astimezone(UTC))
-    return max(moments, default=None)
+    return max(filter(None, map(_changed_at, raw_orders)), default=None)
+
+
+_BY_CHANGE = ChangeTimePaginator(
+    bound_param="updated_at[$gte]",
+    write_bound=lambda moment: _iso(moment),
+    changed_at=_changed_at,
+    size_param="limit",
+    step_param="offset",
+    step_by_records=True,
+)
+"""Orders walked by moving `updated_at[$gte]` to the last order read (see connectors.keyset)."""
 
 
 def _gone(item: str) -> str:

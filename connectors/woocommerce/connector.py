@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.keyset import ChangeTimePaginator
 from connectors.paging import PageNumberPaginator, iterate_pages
 from connectors.woocommerce import mapper, schema, shipments
 from connectors.woocommerce.client import Sender, WooClient, WooCommerceOptions, records_list
@@ -61,7 +62,7 @@ class WooCommerceConnector:
         }
         first = self.woo.request("GET", "orders", params=params)
         read = self.woo.sender(time_left)
-        pages = iterate_pages(self.client, first, PageNumberPaginator(), records=_orders, send=read)
+        pages = iterate_pages(self.client, first, _BY_CHANGE, records=_orders, send=read)
         for page in pages:
             yield OrderPage(self._map(page.records, read), len(page.records), _last_change(page.records))
 
@@ -139,17 +140,28 @@ def _has_refunds(raw: Any) -> bool:
     return isinstance(raw, dict) and isinstance(raw.get("refunds"), list) and bool(raw["refunds"])
 
 
+def _changed_at(raw: Any) -> datetime | None:
+    value = raw.get("date_modified_gmt") if isinstance(raw, dict) else None
+    try:
+        moment = schema.gmt(value)
+    except ValueError:
+        return None
+    return moment if isinstance(moment, datetime) else None
+
+
 def _last_change(raw_orders: list[Any]) -> datetime | None:
-    moments = []
-    for raw in raw_orders:
-        value = raw.get("date_modified_gmt") if isinstance(raw, dict) else None
-        try:
-            moment = schema.gmt(value)
-        except ValueError:
-            moment = None
-        if isinstance(moment, datetime):
-            moments.append(moment)
-    return max(moments, default=None)
+    return max(filter(None, map(_changed_at, raw_orders)), default=None)
+
+
+_BY_CHANGE = ChangeTimePaginator(
+    bound_param="modified_after",
+    write_bound=lambda moment: _bound(moment - _ONE_SECOND),  # exclusive: one second earlier keeps its second
+    changed_at=_changed_at,
+    size_param="per_page",
+    step_param="page",
+    step_by_records=False,
+)
+"""Orders walked by moving `modified_after` to the last order read (see connectors.keyset)."""
 
 
 WOOCOMMERCE = ConnectorType(

@@ -86,6 +86,55 @@ def test_pulls_every_offset_page_with_the_window_order_and_fields_encoded_as_sen
     assert "*items.tax_lines" in params["fields"] and "sales_channel_id[]" not in params
 
 
+class Backend:
+    """`GET /admin/orders` as Medusa answers it: orders with updated_at ≥ `updated_at[$gte]`, sorted by updated_at
+    then id, `limit` from `offset`, the total in `count`. `between` runs before each answer."""
+
+    def __init__(self, *orders: dict[str, Any], between: Any = None) -> None:
+        self.orders, self.between, self.requests = list(orders), between or (lambda number: None), 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        self.between(self.requests)
+        params = request.url.params
+        since = params.get("updated_at[$gte]", "")
+        listed = sorted((o for o in self.orders if o["updated_at"] >= since), key=lambda o: (o["updated_at"], o["id"]))
+        offset, limit = int(params["offset"]), int(params["limit"])
+        return orders_page(listed[offset : offset + limit], count=len(listed), offset=offset)
+
+
+@respx.mock
+def test_an_order_changed_during_the_walk_skips_no_other_order():
+    first, second, third = (fixture(n) for n in ("canceled_eur", "paid_eur_tax_inclusive", "guest_usd_tax_exclusive"))
+    first["updated_at"], second["updated_at"], third["updated_at"] = (
+        "2026-11-20T09:10:00.000Z",
+        "2026-11-20T09:20:00.000Z",
+        "2026-11-20T09:30:00.000Z",
+    )
+
+    def edit_the_first_after_page_one(number: int) -> None:
+        if number == 2:  # it moves to the end: with offset=2 the third order would be skipped
+            first["updated_at"] = "2026-11-20T09:50:00.000Z"
+
+    route = respx.get(f"{BASE}/admin/orders").mock(
+        side_effect=Backend(first, second, third, between=edit_the_first_after_page_one)
+    )
+    medusa, _ = connector(page_size=2)
+    seen = {o.external_id for p in medusa.order_pages(WINDOW) for o in p.orders}
+    assert seen == {first["id"], second["id"], third["id"]}
+    assert route.calls[1].request.url.params["updated_at[$gte]"] == "2026-11-20T09:20:00.000Z"
+    assert route.calls[1].request.url.params["offset"] == "0"
+
+
+@respx.mock
+def test_more_orders_in_one_millisecond_than_a_page_holds_are_read_by_offset():
+    same = [fixture(n) for n in ("paid_eur_tax_inclusive", "guest_usd_tax_exclusive", "jpy_partially_fulfilled")]
+    route = respx.get(f"{BASE}/admin/orders").mock(side_effect=Backend(*same))
+    medusa, _ = connector(page_size=2)
+    assert sum(p.fetched for p in medusa.order_pages(WINDOW)) == 3
+    assert [c.request.url.params["offset"] for c in route.calls] == ["0", "2"]
+
+
 @respx.mock
 def test_orders_of_another_sales_channel_are_not_ingested_even_when_the_filter_is_ignored():
     other = {**fixture("guest_usd_tax_exclusive"), "sales_channel_id": "sc_01JD5POS0000000000000001"}

@@ -69,21 +69,50 @@ def refunds_route(order_id: int) -> respx.Route:
     return respx.get(f"{API}/orders/{order_id}/refunds").mock(return_value=page(body, total=len(body), pages=1))
 
 
+class Shop:
+    """`GET orders` as WooCommerce answers it: orders modified after `modified_after` (exclusive, GMT), sorted by
+    modification then id, `per_page` at a time from `page`. `between` runs before each answer (to change the shop
+    during the walk); `fail_first` answers those request numbers with a 502 instead."""
+
+    def __init__(self, *orders: dict[str, Any], between: Any = None, fail: tuple[int, ...] = ()) -> None:
+        self.orders = list(orders)
+        self.between = between or (lambda number: None)
+        self.fail, self.requests = fail, 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.requests in self.fail:
+            return httpx.Response(502, text="<html>Bad Gateway</html>")
+        self.between(self.requests)
+        params = request.url.params
+        after = params.get("modified_after", "")
+        listed = sorted(
+            (o for o in self.orders if o["date_modified_gmt"] > after), key=lambda o: (o["date_modified_gmt"], o["id"])
+        )
+        size, number = int(params["per_page"]), int(params["page"])
+        pages = max(-(-len(listed) // size), 1)
+        return page(listed[(number - 1) * size : number * size], total=len(listed), pages=pages)
+
+
 @respx.mock
-def test_pulls_every_page_with_the_widened_gmt_window_sorted_by_modification():
-    first = respx.get(f"{API}/orders", params=on_page(1)).mock(
-        return_value=page(
-            [fixture("processing_two_rates_coupon_eur"), fixture("guest_on_hold_bacs_gbp")], total=5, pages=3
+def test_pulls_every_order_of_the_widened_gmt_window_sorted_by_modification():
+    shop = Shop(
+        *(
+            fixture(name)
+            for name in (
+                "processing_two_rates_coupon_eur",
+                "guest_on_hold_bacs_gbp",
+                "pending_jpy",
+                "cancelled_gbp",
+                "digital_completed_usd",
+            )
         )
     )
-    respx.get(f"{API}/orders", params=on_page(2)).mock(
-        return_value=page([fixture("pending_jpy"), fixture("digital_completed_usd")], total=5, pages=3)
-    )
-    respx.get(f"{API}/orders", params=on_page(3)).mock(return_value=page([fixture("cancelled_gbp")], total=5, pages=3))
+    route = respx.get(f"{API}/orders").mock(side_effect=shop)
     pages = list(connector(page_size=2).order_pages(WINDOW))
-    assert [p.fetched for p in pages] == [2, 2, 1]
-    assert all(isinstance(o, CanonicalOrder) for p in pages for o in p.orders)
-    sent = first.calls[0].request
+    seen = [o.external_id for p in pages for o in p.orders if isinstance(o, CanonicalOrder)]
+    assert list(dict.fromkeys(seen)) == ["4711", "5120", "8123", "9200"]  # the boundary second is read twice
+    sent = route.calls[0].request
     assert dict(sent.url.params) == {
         "modified_after": "2024-06-14T09:59:59",
         "modified_before": "2024-06-14T11:00:01",
@@ -95,6 +124,33 @@ def test_pulls_every_page_with_the_widened_gmt_window_sorted_by_modification():
         "page": "1",
     }
     assert sent.headers["Authorization"] == "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+    # each next page starts after the last order read (its second included again), not at page 2
+    assert route.calls[1].request.url.params["modified_after"] == "2024-07-02T08:41:17"
+    assert route.calls[1].request.url.params["page"] == "1"
+
+
+@respx.mock
+def test_an_order_changed_during_the_walk_skips_no_other_order():
+    first, second, third = (
+        fixture(n) for n in ("processing_two_rates_coupon_eur", "guest_on_hold_bacs_gbp", "pending_jpy")
+    )
+
+    def change_the_first_after_page_one(number: int) -> None:
+        if number == 2:  # the first order is edited: it moves to the end; with page=2 the third would be skipped
+            first["date_modified_gmt"] = "2024-12-01T10:00:00"
+
+    respx.get(f"{API}/orders").mock(side_effect=Shop(first, second, third, between=change_the_first_after_page_one))
+    seen = [o.external_id for p in connector(page_size=2).order_pages(WINDOW) for o in p.orders]
+    assert set(seen) == {"4711", "5120", "8123"}
+
+
+@respx.mock
+def test_more_orders_in_one_second_than_a_page_holds_are_read_page_by_page():
+    same_second = [{**fixture("pending_jpy"), "id": 8000 + i, "number": str(8000 + i)} for i in range(5)]
+    route = respx.get(f"{API}/orders").mock(side_effect=Shop(*same_second))
+    seen = [o.external_id for p in connector(page_size=2).order_pages(WINDOW) for o in p.orders]
+    assert seen == [str(8000 + i) for i in range(5)]
+    assert [c.request.url.params["page"] for c in route.calls] == ["1", "2", "3"]
 
 
 @respx.mock
@@ -225,17 +281,13 @@ def hub(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
 @respx.mock
 def test_the_pull_job_takes_the_good_orders_and_quarantines_the_broken_one(hub, clock):
     setup_hub(hub, channel="woo", stock={("HOOD-BLU-L", "near"): 10, ("WS-CARB", "near"): 10, ("TF-750", "near"): 5})
-    respx.get(f"{API}/orders", params=on_page(1)).mock(
-        return_value=page([fixture("processing_two_rates_coupon_eur"), fixture("broken_line_total")], total=3, pages=2)
+    good, broken, refunded = (
+        fixture(n)
+        for n in ("processing_two_rates_coupon_eur", "broken_line_total", "partially_refunded_processing_eur")
     )
-    respx.get(f"{API}/orders", params=on_page(2)).mock(
-        side_effect=[
-            httpx.Response(502, text="<html>Bad Gateway</html>"),
-            page([fixture("partially_refunded_processing_eur")], total=3, pages=2),
-        ]
-    )
+    respx.get(f"{API}/orders").mock(side_effect=Shop(good, broken, refunded, fail=(2,)))
     refunds_route(9100)
-    source = connector()
+    source = connector(page_size=2)
     report = Runner(hub, clock, holder="test").run(
         ("pull-orders", "woo"),
         lambda scope: pull_orders(scope, source, overlap=timedelta(minutes=5), safety_lag=timedelta(0)),
@@ -244,7 +296,8 @@ def test_the_pull_job_takes_the_good_orders_and_quarantines_the_broken_one(hub, 
         bookmark="2024-06-01T00:00:00+00:00",
     )
     assert report.status is RunStatus.success
-    assert (report.counts.fetched, report.counts.created, report.counts.quarantined) == (3, 2, 1)
+    # the walk reads the second the first page ended in again: one order twice, nothing lost
+    assert (report.counts.fetched, report.counts.created, report.counts.quarantined) == (5, 2, 2)
     with hub.connect() as conn:
         assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 2
         reason = conn.execute(select(quarantine.c.reason)).scalar_one()
