@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from config.channels import ChannelConfig, JobConfig, Section
 from core.channels import ChannelSpec, LocationSpec
 from core.errors import FatalError
-from core.kits import Components
+from core.kits import KitSpec
 
 DEFAULT_CONFIG = "omshub.toml"
 
@@ -67,6 +67,9 @@ class BundleConfig(Section):
     components: dict[str, Annotated[int, Field(ge=1)]] = Field(
         min_length=1, description="component SKU → units in one bundle, e.g. { MUG-01 = 1, TEA-02 = 2 }"
     )
+    pooled: bool = Field(
+        default=False, description="components may come from different locations (default: one kit, one place)"
+    )
 
 
 class DispatchJob(JobConfig):
@@ -95,8 +98,8 @@ class Config(Section):
                 )
         return self
 
-    def kits(self) -> dict[str, Components]:
-        return {sku: tuple(sorted(b.components.items())) for sku, b in self.bundles.items()}
+    def kits(self) -> dict[str, KitSpec]:
+        return {sku: KitSpec(tuple(sorted(b.components.items())), b.pooled) for sku, b in self.bundles.items()}
 
     def location_specs(self) -> list[LocationSpec]:
         return [LocationSpec(code, loc.name or code) for code, loc in self.locations.items()]

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from core import channels, order_store, outbox
+from core import channels, kits, order_store, outbox
 from core.intake import lock_channel
 from core.inventory import StockBook
 from core.order_events import order_events
 from core.reservations import write_reservations
-from core.stock_plan import LineTarget, StockOutcome, settle
+from core.stock_plan import LineTarget, StockOutcome, settle, split_pooled
 from core.store.schema import order_lines, orders
 
 HELD = "requires_action"
@@ -31,14 +31,18 @@ def retry_held(conn: Connection, channel: str, now: datetime) -> int:
     )
     stored = order_store.load_stored(conn, held_ids)
     skus = {line["sku"] for s in stored.values() for line in s.lines.values() if line["sku"]}
-    book = StockBook(conn, skus, now)
+    pooled = kits.load(conn, skus, pooled=True)
+    book = StockBook(conn, skus | kits.components_of(pooled), now)
     released: dict[int, StockOutcome] = {}
     events: list[outbox.Event] = []
     for order_id, before in stored.items():
-        targets = [
-            LineTarget(key, line["sku"], line["quantity"] - line["canceled_quantity"] - line["fulfilled_quantity"])
-            for key, line in before.lines.items()
-        ]
+        targets = split_pooled(
+            [
+                LineTarget(key, line["sku"], line["quantity"] - line["canceled_quantity"] - line["fulfilled_quantity"])
+                for key, line in before.lines.items()
+            ],
+            pooled,
+        )
         outcome = settle(book, policy, f"order:{before.row['external_id']}", before.holdings, targets)
         if outcome.held:
             continue

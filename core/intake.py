@@ -12,20 +12,21 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, text
 
-from core import bookmarks, channels, order_store, outbox, publish, quarantine
+from core import bookmarks, channels, kits, order_store, outbox, publish, quarantine
 from core.allocation import ChannelPolicy
 from core.bookmarks import Bookmark
 from core.clock import Clock
 from core.errors import InsufficientStock
 from core.inventory import StockBook
+from core.kits import Kits
 from core.order_events import order_events
 from core.order_store import KnownOrder, StoredOrder
 from core.reservations import write_reservations
-from core.stock_plan import LineTarget, StockOutcome, settle
+from core.stock_plan import LineTarget, StockOutcome, settle, split_pooled
 from core.store.bulk import insert_rows
 from core.store.schema import order_lines
 from core.validation import Accepted, validate_page
@@ -88,10 +89,12 @@ def ingest_in(
     result.unchanged = len(accepted) - len(new) - len(newer)
     result.order_ids = {ext: k.id for ext, k in known.items()}
     stored = order_store.load_stored(conn, list(newer))
-    book = StockBook(conn, _skus(accepted.values(), stored.values()), now)
+    skus = _skus(accepted.values(), stored.values())
+    pooled = kits.load(conn, skus, pooled=True)
+    book = StockBook(conn, skus | kits.components_of(pooled), now)
     events: list[outbox.Event] = []
-    result.order_ids.update(_create(conn, book, policy, new, now, events))
-    _apply(conn, book, policy, newer, stored, now, events)
+    result.order_ids.update(_create(conn, book, Rules(policy, pooled), new, now, events))
+    _apply(conn, book, Rules(policy, pooled), newer, stored, now, events)
     result.created, result.updated = len(new), len(newer)
     book.flush()
     publish.forget_skus(conn, channel, {ln.sku for a in (*new, *newer.values()) for ln in a.order.lines if ln.sku})
@@ -103,17 +106,25 @@ def ingest_in(
     return result
 
 
+class Rules(NamedTuple):
+    """How a page's orders take stock: the channel's policy, and the pooled kits among their SKUs."""
+
+    policy: ChannelPolicy
+    pooled: Kits
+
+
 def _create(
     conn: Connection,
     book: StockBook,
-    policy: ChannelPolicy,
+    rules: Rules,
     new: list[Accepted],
     now: datetime,
     events: list[outbox.Event],
 ) -> dict[str, int]:
     if not new:
         return {}
-    outcomes = [settle(book, policy, f"order:{a.order.external_id}", {}, _targets(a, None)) for a in new]
+    policy = rules.policy
+    outcomes = [settle(book, policy, f"order:{a.order.external_id}", {}, _targets(a, None, rules.pooled)) for a in new]
     rows = [
         order_store.order_row(a.order, a.totals, channel=policy.name, hold_reason=_hold_reason(o))
         for a, o in zip(new, outcomes, strict=True)
@@ -132,7 +143,7 @@ def _create(
 def _apply(
     conn: Connection,
     book: StockBook,
-    policy: ChannelPolicy,
+    rules: Rules,
     newer: Mapping[int, Accepted],
     stored: Mapping[int, StoredOrder],
     now: datetime,
@@ -143,8 +154,9 @@ def _apply(
     rows, lines, outcomes = [], [], {}
     for oid, a in newer.items():
         before = stored[oid]
-        outcome = settle(book, policy, f"order:{a.order.external_id}", before.holdings, _targets(a, before))
-        row = order_store.order_row(a.order, a.totals, channel=policy.name, hold_reason=_hold_reason(outcome))
+        targets = _targets(a, before, rules.pooled)
+        outcome = settle(book, rules.policy, f"order:{a.order.external_id}", before.holdings, targets)
+        row = order_store.order_row(a.order, a.totals, channel=rules.policy.name, hold_reason=_hold_reason(outcome))
         rows.append({**row, "id": oid})
         lines += order_store.line_rows(oid, a.priced, outcome.lines)
         outcomes[oid] = outcome
@@ -173,7 +185,7 @@ def _changed_within_the_same_tick(
     return {oid: a for oid, a in tied.items() if stored.get(oid) != a.order.raw}
 
 
-def _targets(accepted: Accepted, before: StoredOrder | None) -> list[LineTarget]:
+def _targets(accepted: Accepted, before: StoredOrder | None, pooled: Kits) -> list[LineTarget]:
     order = accepted.order
     holds_stock = order.status.value not in ("canceled", "draft")
     old_lines = before.lines if before else {}
@@ -187,7 +199,7 @@ def _targets(accepted: Accepted, before: StoredOrder | None) -> list[LineTarget]
         targets.append(LineTarget(line.key, line.sku, open_qty, newly))
     keys = {line.key for line in order.lines}
     targets += [LineTarget(key, old["sku"], 0) for key, old in old_lines.items() if key not in keys]
-    return targets
+    return split_pooled(targets, pooled)
 
 
 def _hold_reason(outcome: StockOutcome) -> str | None:

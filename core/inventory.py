@@ -44,7 +44,7 @@ class StockBook:
         wanted = set(skus)
         self.kits = kits.load(conn, wanted)
         """The bundles among the SKUs: reserving, releasing or consuming one moves its components."""
-        wanted.update(sku for components in self.kits.values() for sku, _units in components)
+        wanted.update(kits.components_of(self.kits))
         self._load(sorted(wanted))
 
     def _load(self, skus: list[str]) -> None:

@@ -1,15 +1,17 @@
 """Bundles (kits): a SKU sold as a set of components, e.g. GIFT-BOX = 1×MUG + 2×TEA.
 
-A bundle holds no stock of its own. At a location it is available as often as its scarcest
-component allows (components at different locations are not combined: a kit ships from one place),
-selling one reserves its components there, and its published level follows theirs, so a
-component's change republishes every bundle that contains it.
+A bundle holds no stock of its own, and its published level follows its components', so a component's
+change republishes every bundle that contains it. By default a kit ships from one place: at a location
+it is available as often as its scarcest component there allows, and selling one reserves its
+components at that location. A `pooled` kit may take its components from different locations: it is
+available as often as the components' stock over the counted locations allows, and a line selling it
+holds each component as a line of its own (key `LINE/COMPONENT`), reserved like any other line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete
 
@@ -21,6 +23,13 @@ Components = tuple[tuple[str, int], ...]
 Kits = Mapping[str, Components]
 """Bundle SKU → its components."""
 NO_KITS: Kits = {}
+SUB_LINE = "/"
+"""Joins a pooled kit's line key and a component SKU into the key of the line that holds that component."""
+
+
+class KitSpec(NamedTuple):
+    components: Components
+    pooled: bool = False
 
 
 def kit_available(components: Components, stock: Mapping[tuple[str, Any], int], location: Hashable) -> int:
@@ -41,38 +50,46 @@ def held_bundles(components: Components, held: Mapping[str, int]) -> int:
     return min(held.get(sku, 0) // units for sku, units in components)
 
 
-def load(conn: Connection, skus: Iterable[str]) -> dict[str, Components]:
-    """The kits among these SKUs."""
+def components_of(kits: Kits) -> set[str]:
+    return {sku for components in kits.values() for sku, _units in components}
+
+
+def load(conn: Connection, skus: Iterable[str], *, pooled: bool = False) -> dict[str, Components]:
+    """The kits among these SKUs that ship from one place (or, with `pooled`, those that do not)."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
     condition, param = in_list(conn, "bundle_sku", wanted)
-    sql = f"SELECT bundle_sku, component_sku, quantity FROM bundle_components WHERE {condition}"
-    return _grouped(fetch_all(conn, sql, (param,)))
+    sql = f"SELECT bundle_sku, component_sku, quantity, pooled FROM bundle_components WHERE {condition}"
+    return {
+        sku: kit.components for sku, kit in _grouped(fetch_all(conn, sql, (param,))).items() if kit.pooled == pooled
+    }
 
 
-def load_all(conn: Connection) -> dict[str, Components]:
-    return _grouped(fetch_all(conn, "SELECT bundle_sku, component_sku, quantity FROM bundle_components", ()))
+def load_all(conn: Connection) -> dict[str, KitSpec]:
+    return _grouped(fetch_all(conn, "SELECT bundle_sku, component_sku, quantity, pooled FROM bundle_components", ()))
 
 
-def sync(conn: Connection, kits: Kits) -> None:
+def sync(conn: Connection, kits: Mapping[str, KitSpec]) -> None:
     """Make the stored kits match the configuration."""
     conn.execute(delete(bundle_components))
     rows = [
-        {"bundle_sku": bundle, "component_sku": sku, "quantity": units}
-        for bundle, components in kits.items()
-        for sku, units in components
+        {"bundle_sku": bundle, "component_sku": sku, "quantity": units, "pooled": kit.pooled}
+        for bundle, kit in kits.items()
+        for sku, units in kit.components
     ]
     if rows:
         conn.execute(bundle_components.insert(), rows)
 
 
-def in_sync(conn: Connection, kits: Kits) -> bool:
+def in_sync(conn: Connection, kits: Mapping[str, KitSpec]) -> bool:
     return load_all(conn) == dict(kits)
 
 
-def _grouped(rows: Iterable[tuple[str, str, int]]) -> dict[str, Components]:
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[str, KitSpec]:
     found: dict[str, list[tuple[str, int]]] = {}
-    for bundle, sku, units in rows:
+    pooled: dict[str, bool] = {}
+    for bundle, sku, units, shared in rows:
         found.setdefault(bundle, []).append((sku, units))
-    return {bundle: tuple(sorted(parts)) for bundle, parts in found.items()}
+        pooled[bundle] = bool(shared)
+    return {bundle: KitSpec(tuple(sorted(parts)), pooled[bundle]) for bundle, parts in found.items()}

@@ -91,6 +91,8 @@ def load_stored(conn: Connection, order_ids: Sequence[int]) -> dict[int, StoredO
         entry = stored[order_id]
         entry.reserved[key, sku, loc] = qty
         holding = entry.holdings.get(key)
+        if holding is None and qty and kits.SUB_LINE in key:  # a component line of a pooled kit's line
+            holding = entry.holdings[key] = LineStock(sku)
         if qty and holding is not None and holding.sku == sku:
             holding.reserved[loc] = qty
     _bundle_holdings(conn, stored.values())

@@ -110,9 +110,18 @@ def available_by_location(conn: Connection, locations: Sequence[str]) -> dict[st
     bundles = kits.load_all(conn)
     if not bundles:
         return found
-    for sku, components in bundles.items():
-        found[sku] = _bundle_levels(components, found)
+    for sku, kit in bundles.items():
+        found[sku] = (
+            _pooled_kit(kit.components, found, locations) if kit.pooled else _bundle_levels(kit.components, found)
+        )
     return {sku: found[sku] for sku in sorted(found)}
+
+
+def _pooled_kit(components: Components, found: dict[str, dict[str, int]], locations: Sequence[str]) -> dict[str, int]:
+    """A kit whose components may come from anywhere: the kits their stock over all these locations makes,
+    offered at the first location (so a pooled plan sums it once, and a per-location plan shows it there)."""
+    totals = {(sku, WHOLE_CHANNEL): sum(found.get(sku, {}).values()) for sku, _units in components}
+    return {code: kit_available(components, totals, WHOLE_CHANNEL) if i == 0 else 0 for i, code in enumerate(locations)}
 
 
 def _bundle_levels(components: Components, found: dict[str, dict[str, int]]) -> dict[str, int]:

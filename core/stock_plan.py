@@ -16,6 +16,7 @@ from typing import NamedTuple
 from core.allocation import ChannelPolicy, Need, Pick, ShortagePolicy, allocate
 from core.errors import Shortage
 from core.inventory import StockBook
+from core.kits import SUB_LINE, Kits
 
 
 @dataclass(slots=True)
@@ -51,6 +52,26 @@ class StockOutcome:
     def held(self) -> bool:
         """True when shortages left the order on hold (nothing new reserved)."""
         return bool(self.shortages) and not self.backordered
+
+
+def split_pooled(targets: Sequence[LineTarget], pooled: Kits) -> list[LineTarget]:
+    """The targets with each pooled kit's line replaced by one line per component (`LINE/COMPONENT`), each
+    reserved on its own wherever the channel's locations have it (see core.kits)."""
+    if not pooled:
+        return list(targets)
+    split: list[LineTarget] = []
+    for target in targets:
+        components = pooled.get(target.sku or "")
+        if components is None:
+            split.append(target)
+            continue
+        split += [
+            LineTarget(
+                f"{target.key}{SUB_LINE}{sku}", sku, target.open_quantity * units, target.newly_fulfilled * units
+            )
+            for sku, units in components
+        ]
+    return split
 
 
 def settle(

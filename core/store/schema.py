@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from core.store.types import Id, Json, UTCDateTime
@@ -268,6 +269,7 @@ bundle_components = Table(
     Column("bundle_sku", String(255), primary_key=True),
     Column("component_sku", String(255), primary_key=True),
     Column("quantity", Integer, nullable=False),
+    Column("pooled", Boolean, nullable=False, server_default=false()),
     CheckConstraint("quantity >= 1", name="quantity_positive"),
 )
 

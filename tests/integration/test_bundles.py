@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from core import kits, publish, stock_admin
 from core.allocation import ShortagePolicy
+from core.holds import retry_held
 from core.intake import ingest
+from core.kits import KitSpec
 from core.publish import Published, PublishPlan, PublishRule
+from core.stock_admin import check
 from tests.support import T0, levels, line, order, setup_hub
 
-GIFT_BOX = {"GIFT-BOX": (("MUG", 1), ("TEA", 2))}
+GIFT_BOX = {"GIFT-BOX": KitSpec((("MUG", 1), ("TEA", 2)))}
 
 
 def hub_with_kits(engine, stock, **extra):
@@ -97,5 +100,61 @@ def test_stored_kits_follow_the_configuration(engine):
         kits.sync(conn, GIFT_BOX)
         assert kits.in_sync(conn, GIFT_BOX)
         assert not kits.in_sync(conn, {})
-        kits.sync(conn, {"DUO": (("MUG", 2),)})
-        assert kits.load_all(conn) == {"DUO": (("MUG", 2),)}
+        kits.sync(conn, {"DUO": KitSpec((("MUG", 2),), pooled=True)})
+        assert kits.load_all(conn) == {"DUO": KitSpec((("MUG", 2),), pooled=True)}
+        assert kits.load(conn, ["DUO"]) == {} and kits.load(conn, ["DUO"], pooled=True) == {"DUO": (("MUG", 2),)}
+
+
+POOLED_BOX = {"GIFT-BOX": KitSpec((("MUG", 1), ("TEA", 2)), pooled=True)}
+
+
+def test_a_pooled_kit_takes_each_component_wherever_the_channel_has_it(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5, ("TEA", "near"): 1, ("TEA", "far"): 9})
+    with engine.begin() as conn:
+        kits.sync(conn, POOLED_BOX)
+    ingest(engine, "web", [order("1", line("GIFT-BOX", 2))], clock=clock)
+    assert levels(engine) == {("MUG", "near"): (5, 2), ("TEA", "near"): (1, 1), ("TEA", "far"): (9, 3)}
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT hold_reason FROM orders").scalar_one() is None
+
+
+def test_a_pooled_kit_line_edited_then_canceled_gives_every_component_back_once(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5, ("TEA", "far"): 9})
+    with engine.begin() as conn:
+        kits.sync(conn, POOLED_BOX)
+    ingest(engine, "web", [order("1", line("GIFT-BOX", 3))], clock=clock)
+    ingest(engine, "web", [order("1", line("GIFT-BOX", 1), minutes=1)], clock=clock)
+    assert levels(engine) == {("MUG", "near"): (5, 1), ("TEA", "far"): (9, 2)}
+    ingest(engine, "web", [order("1", line("GIFT-BOX", 1), minutes=2, status="canceled")], clock=clock)
+    ingest(engine, "web", [order("1", line("GIFT-BOX", 1), minutes=3, status="canceled")], clock=clock)
+    assert levels(engine) == {("MUG", "near"): (5, 0), ("TEA", "far"): (9, 0)}
+    with engine.connect() as conn:
+        assert check(conn) == []
+
+
+def test_a_pooled_kit_is_offered_from_its_components_stock_over_every_counted_location(engine):
+    setup_hub(engine, stock={("MUG", "near"): 3, ("TEA", "near"): 1, ("TEA", "far"): 5})
+    with engine.begin() as conn:
+        kits.sync(conn, POOLED_BOX)
+    with engine.connect() as conn:
+        pooled = publish.to_publish(conn, "web", PublishPlan.pooled(["near", "far"]), PublishRule())
+        per_location = publish.to_publish(
+            conn, "web", PublishPlan.per_location(["near", "far"], ["near", "far"]), PublishRule()
+        )
+    assert [p for p in pooled if p.sku == "GIFT-BOX"] == [Published("GIFT-BOX", "*", 3)]
+    assert [p for p in per_location if p.sku == "GIFT-BOX"] == [
+        Published("GIFT-BOX", "near", 3),
+        Published("GIFT-BOX", "far", 0),
+    ]
+
+
+def test_a_held_pooled_kit_order_is_reserved_component_by_component_once_stock_arrives(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 1, ("TEA", "far"): 1})
+    with engine.begin() as conn:
+        kits.sync(conn, POOLED_BOX)
+    ingest(engine, "web", [order("1", line("GIFT-BOX", 1))], clock=clock)
+    assert levels(engine) == {("MUG", "near"): (1, 0), ("TEA", "far"): (1, 0)}
+    with engine.begin() as conn:
+        stock_admin.set_stocked(conn, "TEA", "near", 1, clock.now())
+        assert retry_held(conn, "web", clock.now()) == 1
+    assert levels(engine) == {("MUG", "near"): (1, 1), ("TEA", "far"): (1, 1), ("TEA", "near"): (1, 1)}
