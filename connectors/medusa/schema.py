@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as _ValidationError
 
+from connectors import payload
+from connectors.payload import raw_id as raw_id
 from core.errors import SkippableRecord
 
 
@@ -147,24 +149,5 @@ def parse_order(raw: Any) -> MedusaOrder:
         raise SkippableRecord(describe(exc), external_id=raw_id(raw)) from None
 
 
-def raw_id(raw: Any) -> str | None:
-    value = raw.get("id") if isinstance(raw, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
 def describe(exc: _ValidationError) -> str:
-    """ "items[1].unit_price: 'abc' is not a number; currency_code: Field required" """
-    return "; ".join(f"{_path(err['loc'])}: {_message(err)}" for err in exc.errors(include_url=False))
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "order"
-
-
-def _message(err: Any) -> str:
-    if err["type"] == "value_error":
-        return str(err.get("ctx", {}).get("error", err["msg"]))
-    return str(err["msg"])
+    return payload.describe(exc, system="Medusa", example="24.80")

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 from pydantic import ValidationError as _ValidationError
-from pydantic_core import ErrorDetails
 
+from connectors import payload
+from connectors.payload import raw_id as raw_id
 from core.errors import SkippableRecord
 
 _AMOUNT = r"^[0-9]{1,13}(\.[0-9]{1,6})?$"
@@ -197,31 +198,5 @@ def parse_refunds(raw: Any, order_id: str | None) -> list[Refund]:
         raise SkippableRecord("refunds: " + describe(exc), external_id=order_id) from None
 
 
-def raw_id(raw: Any) -> str | None:
-    value = raw.get("id") if isinstance(raw, dict) else None
-    if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value):
-        return str(value)
-    return None
-
-
 def describe(exc: _ValidationError) -> str:
-    """ "line_items[2].total: 'abc' is not a decimal amount such as '24.80'; …" """
-    return "; ".join(f"{_path(err['loc'])}: {_message(err)}" for err in exc.errors(include_url=False))
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "order"
-
-
-def _message(err: ErrorDetails) -> str:
-    value = err.get("input")
-    if err["type"] == "string_pattern_mismatch":
-        return f"{value!r} is not a decimal amount such as '24.80'"
-    if err["type"] == "string_type" and isinstance(value, (int, float)):
-        return f"{value!r} is a JSON number where WooCommerce sends a string (amounts are decimal strings)"
-    if err["type"] == "value_error":
-        return str(err.get("ctx", {}).get("error", err["msg"]))
-    return err["msg"]
+    return payload.describe(exc, system="WooCommerce", example="24.80")
