@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -18,6 +19,8 @@ from sandbox.shopify.state import Clock
 from sandbox.woocommerce import WooGenerator, WooState, build_woocommerce
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+G = TypeVar("G")
+S = TypeVar("S")
 API_VERSION = "2024-10"
 
 
@@ -127,19 +130,30 @@ def serve_in_background(
 
 
 @dataclass(frozen=True)
-class RunningMedusa:
-    """A Medusa backend serving in background threads (API key and admin login: see sandbox.medusa)."""
+class RunningSimulator(Generic[G, S]):
+    """A simulator serving in background threads: its generator (to place orders and change them) and
+    state (what the shop holds), until `stop()`."""
 
     base_url: str
-    generator: MedusaGenerator
+    generator: G
+    state: S
     stop: Callable[[], None]
 
-    @property
-    def state(self) -> MedusaState:
-        return self.generator.state
+
+RunningMedusa = RunningSimulator[MedusaGenerator, MedusaState]
+"""API key and admin login: see sandbox.medusa."""
+RunningWooCommerce = RunningSimulator[WooGenerator, WooState]
+"""API under /wp-json/wc/v3; keys: see sandbox.woocommerce."""
 
 
-def start_medusa(
+class Simulator(Protocol):
+    def __call__(
+        self, *, clock: Clock, seed: int, orders: int, stock: int | Mapping[str, int]
+    ) -> tuple[FastAPI, Any]: ...
+
+
+def start_simulator(
+    build: Simulator,
     *,
     port: int = 0,
     seed: int = 0,
@@ -147,39 +161,22 @@ def start_medusa(
     rate: float = 0.0,
     stock: int | Mapping[str, int] = 20,
     clock: Clock = wall_clock,
-) -> RunningMedusa:
-    """Start the Medusa simulator on 127.0.0.1 and return once it accepts connections."""
-    app, generator = build_medusa(clock=clock, seed=seed, orders=orders, stock=stock)
+) -> RunningSimulator[Any, Any]:
+    """Build a simulator (`build_woocommerce`, `build_medusa`) and serve it on 127.0.0.1; returns once it
+    accepts connections."""
+    app, generator = build(clock=clock, seed=seed, orders=orders, stock=stock)
     served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
-    return RunningMedusa(served.base_url, generator, served.stop)
+    return RunningSimulator(served.base_url, generator, generator.state, served.stop)
 
 
-@dataclass(frozen=True)
-class RunningWooCommerce:
-    """A WooCommerce shop serving in background threads (API under /wp-json/wc/v3, keys: see sandbox.woocommerce)."""
-
-    base_url: str
-    generator: WooGenerator
-    stop: Callable[[], None]
-
-    @property
-    def state(self) -> WooState:
-        return self.generator.state
+def start_medusa(**settings: Any) -> RunningMedusa:
+    """The Medusa simulator on 127.0.0.1 (settings as for `start_simulator`)."""
+    return start_simulator(build_medusa, **settings)
 
 
-def start_woocommerce(
-    *,
-    port: int = 0,
-    seed: int = 0,
-    orders: int = 0,
-    rate: float = 0.0,
-    stock: int | Mapping[str, int] = 20,
-    clock: Clock = wall_clock,
-) -> RunningWooCommerce:
-    """Start the WooCommerce simulator on 127.0.0.1 and return once it accepts connections."""
-    app, generator = build_woocommerce(clock=clock, seed=seed, orders=orders, stock=stock)
-    served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
-    return RunningWooCommerce(served.base_url, generator, served.stop)
+def start_woocommerce(**settings: Any) -> RunningWooCommerce:
+    """The WooCommerce simulator on 127.0.0.1 (settings as for `start_simulator`)."""
+    return start_simulator(build_woocommerce, **settings)
 
 
 def _build(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import run
 from sandbox.medusa import DEFAULT_API_KEY
 from sandbox.medusa.model import Level
 from sandbox.server import RunningMedusa, start_medusa, wall_clock
+from tests.e2e.support import hub_cli
 
 SKUS = ("MUG-EMA-WHT", "TEA-SEN-100")
 
@@ -27,21 +27,9 @@ def medusa() -> Iterator[RunningMedusa]:
 
 @pytest.fixture
 def hub(medusa: RunningMedusa, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setenv("MEDUSA_KEY", DEFAULT_API_KEY)
-    for name in ("OMSHUB_CONFIG", "OMSHUB_DATABASE_URL", "OMSHUB_LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
     state = medusa.state
     berlin, leipzig = state.location_id("Berlin warehouse"), state.location_id("Leipzig overflow")
-    config = tmp_path / "omshub.toml"
-    config.write_text(
-        f"""
-[hub]
-database_url = "sqlite:///{tmp_path / "hub.db"}"
-log_format = "json"
-
-[locations.berlin]
-[locations.leipzig]
-
+    channels = f"""
 [channels.store]
 type = "medusa"
 base_url = "{medusa.base_url}"
@@ -53,20 +41,10 @@ shortage_policy = "backorder"
 
 [channels.store.jobs.pull-orders]
 start = "2000-01-01T00:00:00Z"
-""",
-        encoding="utf-8",
-    )
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = run.main(["--config", str(config), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert call("db", "upgrade")[0] == 0
-    stock = tmp_path / "stock.csv"
-    stock.write_text("sku,location,stocked\nMUG-EMA-WHT,berlin,10\nMUG-EMA-WHT,leipzig,4\nTEA-SEN-100,berlin,3\n")
-    assert call("inventory", "import", str(stock))[0] == 0
-    return call
+"""
+    stock = "MUG-EMA-WHT,berlin,10\nMUG-EMA-WHT,leipzig,4\nTEA-SEN-100,berlin,3\n"
+    env = {"MEDUSA_KEY": DEFAULT_API_KEY}
+    return hub_cli(tmp_path, channels, env=env, stock=stock, monkeypatch=monkeypatch, capsys=capsys)
 
 
 def run_json(hub, *args: str) -> dict:

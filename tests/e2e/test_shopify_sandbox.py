@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import run
 from core import bindings
 from core.store.engine import make_engine
 from sandbox.server import RunningSandbox, start
+from tests.e2e.support import hub_cli
 
 LOCATIONS = {"berlin": "Lager Berlin", "leipzig": "Lager Leipzig"}
 
@@ -25,20 +25,8 @@ def shop() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def hub(shop: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setenv("SHOP_TOKEN", shop.token)
-    for name in ("OMSHUB_CONFIG", "OMSHUB_DATABASE_URL", "OMSHUB_LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
     ids = {loc.name: loc.id for loc in shop.state.locations.values()}
-    config = tmp_path / "omshub.toml"
-    config.write_text(
-        f"""
-[hub]
-database_url = "sqlite:///{tmp_path / "hub.db"}"
-log_format = "json"
-
-[locations.berlin]
-[locations.leipzig]
-
+    channels = f"""
 [channels.shop]
 type = "shopify"
 base_url = "{shop.base_url}"
@@ -54,20 +42,10 @@ start = "2000-01-01T00:00:00Z"
 [channels.shop.jobs.push-inventory]
 every = "1m"
 buffer = 1
-""",
-        encoding="utf-8",
-    )
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = run.main(["--config", str(config), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert call("db", "upgrade")[0] == 0
-    stock = tmp_path / "stock.csv"
-    stock.write_text("sku,location,stocked\nMUG-EMA-WHT,berlin,40\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n")
-    assert call("inventory", "import", str(stock))[0] == 0
-    return call
+"""
+    stock = "MUG-EMA-WHT,berlin,40\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n"
+    env = {"SHOP_TOKEN": shop.token}
+    return hub_cli(tmp_path, channels, env=env, stock=stock, monkeypatch=monkeypatch, capsys=capsys)
 
 
 def test_pull_orders_takes_in_the_whole_shop_once_and_again_changes_nothing(hub, shop):

@@ -13,13 +13,14 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-import run
 from sandbox.medusa import DEFAULT_API_KEY
 from sandbox.server import RunningMedusa, RunningSandbox, RunningWooCommerce, start, start_medusa, start_woocommerce
 from sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET
+from tests.e2e.support import hub_cli
 
 SKUS = ("MUG-EMA-WHT", "TEA-SEN-100", "TUQ-MER-NAV")
 STOCK = {"berlin": 7, "leipzig": 5}
@@ -45,17 +46,10 @@ def shops() -> Iterator[Shops]:
         shop.stop()
 
 
-def config_text(shops: Shops, db: Path) -> str:
+def channels_text(shops: Shops) -> str:
     shopify_ids = {loc.name: loc.id for loc in shops.shopify.state.locations.values()}
     medusa = shops.medusa.state
     return f"""
-[hub]
-database_url = "sqlite:///{db}"
-log_format = "json"
-
-[locations.berlin]
-[locations.leipzig]
-
 [channels.shop]
 type = "shopify"
 base_url = "{shops.shopify.base_url}"
@@ -87,29 +81,21 @@ jobs.push-inventory.share = {SHARES["medusa"]}
 
 @pytest.fixture
 def hub(shops: Shops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    for name, value in (
-        ("SHOP_TOKEN", shops.shopify.token),
-        ("WOO_KEY", DEFAULT_KEY),
-        ("WOO_SECRET", DEFAULT_SECRET),
-        ("MEDUSA_KEY", DEFAULT_API_KEY),
-    ):
-        monkeypatch.setenv(name, value)
-    for name in ("OMSHUB_CONFIG", "OMSHUB_DATABASE_URL", "OMSHUB_LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
-    config = tmp_path / "omshub.toml"
-    config.write_text(config_text(shops, tmp_path / "hub.db"), encoding="utf-8")
+    env = {
+        "SHOP_TOKEN": shops.shopify.token,
+        "WOO_KEY": DEFAULT_KEY,
+        "WOO_SECRET": DEFAULT_SECRET,
+        "MEDUSA_KEY": DEFAULT_API_KEY,
+    }
+    stock = "".join(f"{sku},{loc},{units}\n" for sku in SKUS for loc, units in STOCK.items())
+    call = hub_cli(tmp_path, channels_text(shops), env=env, stock=stock, monkeypatch=monkeypatch, capsys=capsys)
 
-    def call(*args: str) -> str:
-        code = run.main(["--config", str(config), *args])
-        out, err = capsys.readouterr()
+    def call_json(*args: str) -> Any:
+        code, out, err = call(*args, "--json")
         assert code == 0, err
-        return out
+        return json.loads(out)
 
-    call("db", "upgrade")
-    counts = [f"{sku},{loc},{units}" for sku in SKUS for loc, units in STOCK.items()]
-    (tmp_path / "stock.csv").write_text("sku,location,stocked\n" + "\n".join(counts) + "\n", encoding="utf-8")
-    call("inventory", "import", str(tmp_path / "stock.csv"))
-    return lambda *args: json.loads(call(*args, "--json"))
+    return call_json
 
 
 def hub_available(hub) -> dict[tuple[str, str], int]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import run
 from sandbox.server import RunningWooCommerce, start_woocommerce
 from sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET
+from tests.e2e.support import hub_cli
 
 SKUS = ("MUG-EMA-WHT", "TEA-SEN-100")
 
@@ -24,20 +24,7 @@ def shop() -> Iterator[RunningWooCommerce]:
 
 @pytest.fixture
 def hub(shop: RunningWooCommerce, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setenv("WOO_KEY", DEFAULT_KEY)
-    monkeypatch.setenv("WOO_SECRET", DEFAULT_SECRET)
-    for name in ("OMSHUB_CONFIG", "OMSHUB_DATABASE_URL", "OMSHUB_LOG_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
-    config = tmp_path / "omshub.toml"
-    config.write_text(
-        f"""
-[hub]
-database_url = "sqlite:///{tmp_path / "hub.db"}"
-log_format = "json"
-
-[locations.berlin]
-[locations.leipzig]
-
+    channels = f"""
 [channels.woo]
 type = "woocommerce"
 base_url = "{shop.base_url}"
@@ -50,20 +37,10 @@ start = "2000-01-01T00:00:00Z"
 
 [channels.woo.jobs.push-inventory]
 share = 50
-""",
-        encoding="utf-8",
-    )
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = run.main(["--config", str(config), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert call("db", "upgrade")[0] == 0
-    stock = tmp_path / "stock.csv"
-    stock.write_text("sku,location,stocked\nMUG-EMA-WHT,berlin,10\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n")
-    assert call("inventory", "import", str(stock))[0] == 0
-    return call
+"""
+    env = {"WOO_KEY": DEFAULT_KEY, "WOO_SECRET": DEFAULT_SECRET}
+    stock = "MUG-EMA-WHT,berlin,10\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n"
+    return hub_cli(tmp_path, channels, env=env, stock=stock, monkeypatch=monkeypatch, capsys=capsys)
 
 
 def run_json(hub, *args: str) -> dict:
