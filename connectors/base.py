@@ -43,6 +43,17 @@ class PushResult:
     """SKUs of `items` the channel no longer lists; the caller drops their bindings."""
 
 
+def retry_moved(
+    refused: Sequence[tuple[Published, str]], before: Mapping[str, str], known: Mapping[str, str], result: PushResult
+) -> list[Published]:
+    """After a catalogue read following refusals of ids bound earlier (`before`: SKU → the refused id): the levels
+    whose SKU now has another id in `known`, to be written again; the rest are settled in `result` (still the
+    same id: failed with the channel's reason; no longer listed: unlisted)."""
+    result.failed += [(level, why) for level, why in refused if known.get(level.sku) == before[level.sku]]
+    result.unlisted += [level for level, _why in refused if level.sku not in known]
+    return [level for level, _why in refused if known.get(level.sku, before[level.sku]) != before[level.sku]]
+
+
 class OrderSource(Protocol):
     def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
         """Pages of orders changed inside the window, oldest change first, fetched lazily; retries give up

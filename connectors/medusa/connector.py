@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window, retry_moved
 from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
 from connectors.keyset import ChangeTimePaginator
 from connectors.medusa import auth, shipments
@@ -187,11 +187,7 @@ class MedusaConnector:
             before = {level.sku: known[level.sku] for level in gone}
             if not fresh:
                 self._read_catalogue(read, known, looked_up)
-            moved = [level for level in gone if known.get(level.sku, before[level.sku]) != before[level.sku]]
-            result.unlisted += [level for level in gone if level.sku not in known]
-            result.failed += [
-                (level, _gone(before[level.sku])) for level in gone if known.get(level.sku) == before[level.sku]
-            ]
+            moved = retry_moved([(level, _gone(before[level.sku])) for level in gone], before, known, result)
             retried, _still_gone = self.levels.push(moved, known, read=read, write=write)
             result.pushed += retried.pushed
             result.failed += retried.failed

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window, retry_moved
 from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
 from connectors.paging import LinkHeaderPaginator, iterate_pages
 from connectors.shopify.mapper import map_page
@@ -125,9 +125,7 @@ class ShopifyConnector:
             # catalogue again and retry the SKUs whose item id changed; the rest keep their error.
             before = {level.sku: known[level.sku] for level, _why in doubtful}
             self._read_catalogue(read, known, result)
-            moved = [level for level, _why in doubtful if known.get(level.sku, before[level.sku]) != before[level.sku]]
-            result.failed += [(level, why) for level, why in doubtful if known.get(level.sku) == before[level.sku]]
-            result.unlisted += [level for level, _why in doubtful if level.sku not in known]
+            moved = retry_moved(doubtful, before, known, result)
             self._set_levels(set_level, known, moved, result, final=True)
         return result
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from connectors.base import PushResult
+from connectors.base import PushResult, retry_moved
 from connectors.http import json_body
 from connectors.paging import PageNumberPaginator, iterate_pages
 from connectors.woocommerce.client import Sender, WooClient, WooCommerceOptions, records_list
@@ -69,9 +69,7 @@ class StockWriter:
             # the catalogue again and retry the SKUs whose id changed; the rest keep their error.
             before = {level.sku: known[level.sku] for level, _why in doubtful}
             self._read_catalogue(read, known, result)
-            moved = [level for level, _why in doubtful if known.get(level.sku, before[level.sku]) != before[level.sku]]
-            result.failed += [(level, why) for level, why in doubtful if known.get(level.sku) == before[level.sku]]
-            result.unlisted += [level for level, _why in doubtful if level.sku not in known]
+            moved = retry_moved(doubtful, before, known, result)
             self._write(write, known, moved, result, final=True)
         return result
 
