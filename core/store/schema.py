@@ -285,3 +285,15 @@ shipments = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_shipments_order_id", "order_id"),
 )
+
+outbox_replays = Table(
+    "outbox_replays",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("outbox_id", Id, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("replayed_at", UTCDateTime, nullable=False),
+    Column("replayed_by", String(200), nullable=False),
+    Column("attempts_before", Integer, nullable=False),
+    Column("error_before", Text),
+    Index("ix_outbox_replays_outbox_id", "outbox_id"),
+)

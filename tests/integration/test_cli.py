@@ -14,12 +14,16 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import run
+from core import outbox
+from core.outbox import OutboxRetry
+from core.store.engine import make_engine
 from core.store.migrate import head_revision
 
 REPO = Path(__file__).resolve().parents[2]
@@ -658,3 +662,28 @@ def test_orders_ship_records_a_parcel_once_per_reference_and_refuses_units_that_
     assert too_many.code == 1 and "0 left to ship" in too_many.err
     last = omshub.json("orders", "ship", "webshop:S-1", "--location", "berlin", "--line", "12=1")
     assert last["order_complete"] is True and last["reference"] == "omshub-1-2"
+
+
+def test_dlq_lists_shows_and_replays_dead_letters_once(with_orders, tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        order_id = conn.exec_driver_sql("SELECT id FROM orders WHERE external_id = '5012'").scalar_one()
+        outbox.append(conn, [outbox.Event("order.shipment_created", "order", str(order_id), {"n": 1})], now)
+        [message] = outbox.claim(conn, "test", now, topics=["order.shipment_created"])
+        outbox.fail(
+            conn, message.id, "FatalError: 422 from the shop: order is closed", now, OutboxRetry(max_attempts=1)
+        )
+    engine.dispose()
+    [letter] = with_orders.json("dlq", "list")
+    assert (letter["id"], letter["channel"], letter["attempts"]) == (message.id, "webshop", 1)
+    assert "order is closed" in letter["last_error"]
+    assert with_orders.json("dlq", "list", "--channel", "pos") == []
+    assert with_orders.json("dlq", "show", str(message.id))["replays"] == []
+    assert with_orders.json("dlq", "replay", str(message.id)) == {"replayed": [message.id]}
+    assert with_orders.json("dlq", "replay", "--all") == {"replayed": []}
+    [replay] = with_orders.json("dlq", "show", str(message.id))["replays"]
+    assert replay["attempts_before"] == 1 and "order is closed" in replay["error_before"]
+    assert with_orders.json("dlq", "list") == []
+    neither = with_orders("dlq", "replay")
+    assert neither.code == 1 and "--all" in error_line(neither)
