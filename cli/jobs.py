@@ -61,12 +61,10 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and count, write nothing anywhere.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run one job now, through the same runner and lease as the schedule (which it does not move)."""
+    """Run one job now, through the same runner and lease as the schedule (which it does not move); dispatch,
+    which claims outbox rows one by one, runs alongside other processes' dispatch instead of waiting for them."""
     h = hub(ctx)
-    d = h.catalog().get(job, channel)
-    report = h.runner().run(
-        d.key, d.work, trigger=Trigger.manual, deadline=d.schedule.deadline, bookmark=d.bookmark(), dry_run=dry_run
-    )
+    report = h.catalog().get(job, channel).run(h.runner(), trigger=Trigger.manual, dry_run=dry_run)
     _report(report, json_out, dry_run=dry_run)
 
 

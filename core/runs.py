@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, true, update
 
 from core.store.schema import job_leases, job_runs
 from core.store.upsert import dialect_insert
@@ -90,13 +90,22 @@ def release_lease(conn: Connection, key: tuple[str, str], holder: str) -> None:
     )
 
 
-def close_abandoned(conn: Connection, key: tuple[str, str], now: datetime) -> None:
-    """Close as aborted every run of `key` still marked running. Call it holding the lease: such a run
-    lost its lease without finishing (its process died)."""
+def close_abandoned(
+    conn: Connection, key: tuple[str, str], now: datetime, *, started_before: datetime | None = None
+) -> None:
+    """Close as aborted the runs of `key` still marked running (those started before `started_before`, when
+    given). Holding the lease, every such run lost its lease without finishing (its process died); for jobs
+    run without a lease, a run still going long past its deadline is taken for dead."""
     job, channel = key
+    stale = job_runs.c.started_at < started_before if started_before is not None else true()
     conn.execute(
         update(job_runs)
-        .where(job_runs.c.job == job, job_runs.c.channel == channel, job_runs.c.status == RunStatus.running.value)
+        .where(
+            job_runs.c.job == job,
+            job_runs.c.channel == channel,
+            job_runs.c.status == RunStatus.running.value,
+            stale,
+        )
         .values(
             status=RunStatus.aborted.value,
             finished_at=now,

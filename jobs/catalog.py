@@ -14,6 +14,7 @@ from connectors.base import Connector, OrderSource
 from core import bookmarks
 from core.errors import FatalError
 from core.outbox import OutboxRetry, OutboxStatus
+from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
@@ -21,7 +22,7 @@ from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
 from jobs.report_shipments import shipment_handler
-from jobs.runner import RunScope, Work
+from jobs.runner import Runner, RunReport, RunScope, Work
 
 PULL, PUSH, RECONCILE, VERIFY, DISPATCH = "pull-orders", "push-inventory", "reconcile", "verify-inventory", "dispatch"
 CHANNEL_JOBS = (PULL, PUSH, RECONCILE, VERIFY)
@@ -35,6 +36,20 @@ class JobDef:
     schedule: JobConfig
     work: Work
     bookmark: Callable[[], str | None]
+    shared: bool = False
+    """Runs in several processes at once, without the (job, channel) lease (it claims its items one by one)."""
+
+    def run(self, runner: Runner, *, trigger: Trigger, dry_run: bool = False) -> RunReport:
+        """Through the runner: holding the lease, or alongside other processes for a shared job."""
+        start = runner.run_shared if self.shared else runner.run
+        return start(
+            self.key,
+            self.work,
+            trigger=trigger,
+            deadline=self.schedule.deadline,
+            bookmark=self.bookmark(),
+            dry_run=dry_run,
+        )
 
     @property
     def id(self) -> str:
@@ -65,7 +80,7 @@ class Catalog:
             if channel:
                 raise FatalError("dispatch serves every channel; run it without --channel")
             cfg = self.config.jobs.dispatch
-            return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None)
+            return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None, shared=True)
         if job not in CHANNEL_JOBS:
             known = ", ".join((*CHANNEL_JOBS, DISPATCH))
             raise FatalError(f"unknown job {job!r}; the jobs are {known}")

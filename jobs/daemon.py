@@ -65,14 +65,7 @@ class Daemon:
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
 
     def fire(self, job_id: str) -> None:
-        definition = self.definitions[job_id]
-        self.runner.run(
-            definition.key,
-            definition.work,
-            trigger=Trigger.scheduled,
-            deadline=definition.schedule.deadline,
-            bookmark=definition.bookmark(),
-        )
+        self.definitions[job_id].run(self.runner, trigger=Trigger.scheduled)
 
     def serve(self, stop: threading.Event, *, grace: timedelta) -> None:
         """Run until `stop` is set; then let running jobs end their page within `grace`."""

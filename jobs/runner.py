@@ -118,22 +118,11 @@ class Runner:
         bookmark: str | None = None,
         dry_run: bool = False,
     ) -> RunReport:
-        now = self.clock.now()
-        scope = RunScope(
-            job=key[0],
-            channel=key[1],
-            trigger=trigger,
-            started_at=now,
-            deadline=now + deadline,
-            dry_run=dry_run,
-            engine=self.engine,
-            clock=self.clock,
-            stop=self.stop,
-            bookmark_before=bookmark,
-        )
+        """Run `work` holding the (job, channel) lease; a run that finds it held is recorded as skipped."""
+        scope = self._scope(key, trigger=trigger, deadline=deadline, bookmark=bookmark, dry_run=dry_run)
         if dry_run:
-            end = self._execute(scope, work)
-            return RunReport(None, end.status, end.counts, end.error_category, end.error_message)
+            return self._dry(scope, work)
+        now = scope.started_at
         with self.engine.begin() as conn:
             if not runs.acquire_lease(conn, key, self.holder, now, self.lease_ttl):
                 end = RunEnd(
@@ -150,11 +139,60 @@ class Runner:
         self._renewed[key] = now
         scope.renew = lambda: self._renew(key)
         try:
-            with structlog.contextvars.bound_contextvars(run_id=run_id, job=key[0], channel=key[1]):
-                end = self._execute(scope, work)
+            end = self._bound(scope, work, run_id)
         finally:
             with self.engine.begin() as conn:
                 runs.release_lease(conn, key, self.holder)
+        return self._finish(run_id, end)
+
+    def run_shared(
+        self,
+        key: tuple[str, str],
+        work: Work,
+        *,
+        trigger: Trigger,
+        deadline: timedelta,
+        bookmark: str | None = None,
+        dry_run: bool = False,
+    ) -> RunReport:
+        """Run `work` alongside runs of the same job in other processes, without a lease: for work that claims
+        its items one by one (dispatch leases outbox rows with FOR UPDATE SKIP LOCKED), so daemons share it.
+        Runs of the key still marked running long past their deadline are closed as abandoned first."""
+        scope = self._scope(key, trigger=trigger, deadline=deadline, bookmark=bookmark, dry_run=dry_run)
+        if dry_run:
+            return self._dry(scope, work)
+        now = scope.started_at
+        with self.engine.begin() as conn:
+            runs.close_abandoned(conn, key, now, started_before=now - 2 * deadline)
+            run_id = runs.start_run(conn, key, trigger=trigger, holder=self.holder, now=now, bookmark=bookmark)
+        return self._finish(run_id, self._bound(scope, work, run_id))
+
+    def _scope(
+        self, key: tuple[str, str], *, trigger: Trigger, deadline: timedelta, bookmark: str | None, dry_run: bool
+    ) -> RunScope:
+        now = self.clock.now()
+        return RunScope(
+            job=key[0],
+            channel=key[1],
+            trigger=trigger,
+            started_at=now,
+            deadline=now + deadline,
+            dry_run=dry_run,
+            engine=self.engine,
+            clock=self.clock,
+            stop=self.stop,
+            bookmark_before=bookmark,
+        )
+
+    def _dry(self, scope: RunScope, work: Work) -> RunReport:
+        end = self._execute(scope, work)
+        return RunReport(None, end.status, end.counts, end.error_category, end.error_message)
+
+    def _bound(self, scope: RunScope, work: Work, run_id: int) -> RunEnd:
+        with structlog.contextvars.bound_contextvars(run_id=run_id, job=scope.job, channel=scope.channel):
+            return self._execute(scope, work)
+
+    def _finish(self, run_id: int, end: RunEnd) -> RunReport:
         with self.engine.begin() as conn:
             runs.finish_run(conn, run_id, end, self.clock.now())
         return RunReport(run_id, end.status, end.counts, end.error_category, end.error_message)

@@ -148,7 +148,7 @@ RunningWooCommerce = RunningSimulator[WooGenerator, WooState]
 
 class Simulator(Protocol):
     def __call__(
-        self, *, clock: Clock, seed: int, orders: int, stock: int | Mapping[str, int]
+        self, *, clock: Clock, seed: int, orders: int, stock: int | Mapping[str, int], faults: Faults | None
     ) -> tuple[FastAPI, Any]: ...
 
 
@@ -161,10 +161,11 @@ def start_simulator(
     rate: float = 0.0,
     stock: int | Mapping[str, int] = 20,
     clock: Clock = wall_clock,
+    faults: Faults | None = None,
 ) -> RunningSimulator[Any, Any]:
     """Build a simulator (`build_woocommerce`, `build_medusa`) and serve it on 127.0.0.1; returns once it
     accepts connections."""
-    app, generator = build(clock=clock, seed=seed, orders=orders, stock=stock)
+    app, generator = build(clock=clock, seed=seed, orders=orders, stock=stock, faults=faults)
     served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
     return RunningSimulator(served.base_url, generator, generator.state, served.stop)
 
