@@ -10,6 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, SecretStr
 
 from core.model import CanonicalOrder
+from core.providers import FulfillmentProvider, PaymentProcessor
 from core.publish import Published
 from core.quarantine import Rejected
 from core.shipments import ShipmentNotice
@@ -100,6 +101,14 @@ class Connector(Protocol):
 
     @property
     def shipments(self) -> ShipmentSink | None: ...
+
+    @property
+    def fulfillment(self) -> FulfillmentProvider | None:
+        """For a fulfillment provider (3PL/ERP) configured under [providers]."""
+
+    @property
+    def payments(self) -> PaymentProcessor | None:
+        """For a payment processor configured under [providers]."""
 
     def check(self) -> list[str]:
         """Problems with credentials, scopes or location mapping found against the live system."""

@@ -76,6 +76,8 @@ class FakeConnector:
     orders: FakeOrderSource | None = None
     stock: FakeStockSink | None = None
     shipments: FakeShipmentSink | None = None
+    fulfillment: Any = None
+    payments: Any = None
     problems: list[str] = field(default_factory=list)
 
     def check(self) -> list[str]:

@@ -90,6 +90,8 @@ class MedusaConnector:
         self.orders = self
         self.stock = self
         self.shipments = self
+        self.fulfillment = None  # a sales channel, not a provider
+        self.payments = None
         self._sleep, self._clock = sleep, clock
         self._catalogue_read_at: float | None = None
 

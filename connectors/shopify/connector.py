@@ -75,6 +75,8 @@ class ShopifyConnector:
         self.orders = self
         self.stock = self
         self.shipments = None  # fulfillments back to Shopify are not built yet
+        self.fulfillment = None  # a sales channel, not a provider
+        self.payments = None
         self._catalogue_read_at: float | None = None
         self._sleep = sleep
 

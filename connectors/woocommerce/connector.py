@@ -48,6 +48,8 @@ class WooCommerceConnector:
         self.orders = self
         self.stock = self
         self.shipments = self
+        self.fulfillment = None  # a sales channel, not a provider
+        self.payments = None
 
     def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
         params = {
