@@ -32,20 +32,26 @@ class Hub:
     transport: Any = None
     """HTTP transport for every connector (tests); None in production."""
     _connectors: dict[str, Connector] | None = None
+    _providers: dict[str, Connector] | None = None
 
     def connectors(self) -> dict[str, Connector]:
         if self._connectors is None:
             self._connectors = registry.build(self.config, self.types, self.transport)
         return self._connectors
 
+    def providers(self) -> dict[str, Connector]:
+        if self._providers is None:
+            self._providers = registry.build_providers(self.config, self.types, self.transport)
+        return self._providers
+
     def catalog(self) -> Catalog:
-        return Catalog(self.config, self.engine, self.connectors())
+        return Catalog(self.config, self.engine, self.connectors(), providers=self.providers(), clock=self.clock)
 
     def runner(self, stop: threading.Event | None = None) -> Runner:
         return Runner(self.engine, self.clock, holder=f"{socket.gethostname()}:{os.getpid()}", stop=stop)
 
     def close(self) -> None:
-        for connector in (self._connectors or {}).values():
+        for connector in [*(self._connectors or {}).values(), *(self._providers or {}).values()]:
             connector.close()
         self.engine.dispose()
 

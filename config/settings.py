@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.channels import ChannelConfig, JobConfig, Section
+from config.providers import ProviderConfig, Role, RoutingConfig
 from core.channels import ChannelSpec, LocationSpec
 from core.errors import FatalError
 from core.kits import KitSpec
@@ -86,6 +87,21 @@ class Config(Section):
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     jobs: HubJobs = Field(default_factory=HubJobs)
     bundles: dict[str, BundleConfig] = Field(default_factory=dict, description="bundle SKU → its components")
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+
+    @model_validator(mode="after")
+    def _routes_to_known_providers(self) -> Config:
+        fulfillers = {name for name, p in self.providers.items() if p.role is Role.fulfillment}
+        named = [("routing.fulfillment." + loc, name) for loc, name in self.routing.fulfillment.items()]
+        named += [(f"routing.rules.{i}.provider", rule.provider) for i, rule in enumerate(self.routing.rules)]
+        for key, name in named:
+            if name not in fulfillers:
+                raise ValueError(f"{key} = {name!r} is not a fulfillment provider; known: {sorted(fulfillers)}")
+        for loc in [*self.routing.fulfillment, *(r.location for r in self.routing.rules if r.location)]:
+            if loc not in self.locations:
+                raise ValueError(f"routing names location {loc!r}, which is not under [locations]")
+        return self
 
     @model_validator(mode="after")
     def _flat_bundles(self) -> Config:

@@ -139,3 +139,5 @@ class ConnectorType:
     """(settings, transport) → connector; transport is the HTTP test seam (None in production)."""
     credential_choices: tuple[tuple[str, ...], ...] = ()
     """Alternative credential sets, one of which must be complete (e.g. an API key, or email and password)."""
+    roles: frozenset[str] = frozenset({"channel"})
+    """What it can be configured as: a sales "channel", or a provider for "fulfillment" or "payment"."""

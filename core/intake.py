@@ -158,7 +158,7 @@ def _apply(
         outcome = settle(book, rules.policy, f"order:{a.order.external_id}", before.holdings, targets)
         row = order_store.order_row(a.order, a.totals, channel=rules.policy.name, hold_reason=_hold_reason(outcome))
         rows.append({**row, "id": oid})
-        lines += order_store.line_rows(oid, a.priced, outcome.lines)
+        lines += _keep_shipped(order_store.line_rows(oid, a.priced, outcome.lines), before.lines)
         outcomes[oid] = outcome
         events += order_events(oid, row, before, outcome)
     order_store.update_orders(conn, rows, now)
@@ -192,14 +192,26 @@ def _targets(accepted: Accepted, before: StoredOrder | None, pooled: Kits) -> li
     targets = []
     for line in order.lines:
         old = old_lines.get(line.key)
-        newly = 0
+        newly, open_qty = 0, line.open_quantity
         if old is not None and old["sku"] == line.sku:
             newly = max(line.fulfilled_quantity - old["fulfilled_quantity"], 0)
-        open_qty = line.open_quantity if holds_stock else 0
-        targets.append(LineTarget(line.key, line.sku, open_qty, newly))
+            # units the hub saw leave (a provider's shipment) stay fulfilled though the channel does not know yet
+            fulfilled = max(line.fulfilled_quantity, old["hub_fulfilled_quantity"])
+            open_qty = max(line.quantity - line.canceled_quantity - fulfilled, 0)
+        targets.append(LineTarget(line.key, line.sku, open_qty if holds_stock else 0, newly))
     keys = {line.key for line in order.lines}
     targets += [LineTarget(key, old["sku"], 0) for key, old in old_lines.items() if key not in keys]
     return split_pooled(targets, pooled)
+
+
+def _keep_shipped(rows: list[dict[str, Any]], old_lines: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A channel's version never lowers what the hub itself saw leave through a provider's shipment."""
+    for row in rows:
+        old = old_lines.get(row["line_key"])
+        if old is not None and old["sku"] == row["sku"] and old["hub_fulfilled_quantity"]:
+            for name in ("fulfilled_quantity", "shipped_quantity"):
+                row[name] = max(row[name], old["hub_fulfilled_quantity"])
+    return rows
 
 
 def _hold_reason(outcome: StockOutcome) -> str | None:

@@ -9,15 +9,20 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 
 from config.channels import JobConfig
+from config.providers import Role
 from config.settings import Config
 from connectors.base import Connector, OrderSource
-from core import bookmarks
+from core import bookmarks, fulfillment
+from core.clock import Clock, SystemClock
 from core.errors import FatalError
+from core.fulfillment import FULFILLMENT_REQUESTED
 from core.outbox import OutboxRetry, OutboxStatus
+from core.routing import Router, Rule
 from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
+from jobs.fulfillment import SHIPMENTS, pull_shipments, request_handler
 from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
@@ -25,6 +30,7 @@ from jobs.report_shipments import shipment_handler
 from jobs.runner import Runner, RunReport, RunScope, Work
 
 PULL, PUSH, RECONCILE, VERIFY, DISPATCH = "pull-orders", "push-inventory", "reconcile", "verify-inventory", "dispatch"
+SHIPMENTS_JOB = "pull-shipments"
 CHANNEL_JOBS = (PULL, PUSH, RECONCILE, VERIFY)
 HUB = ""
 """The channel slot of hub-wide jobs."""
@@ -63,26 +69,42 @@ class Catalog:
         engine: Engine,
         connectors: Mapping[str, Connector],
         handlers: Mapping[str, Handler] | None = None,
+        *,
+        providers: Mapping[str, Connector] | None = None,
+        clock: Clock = SystemClock(),
     ) -> None:
         self.config, self.engine, self.connectors = config, engine, connectors
-        self.handlers = {SHIPMENT_CREATED: shipment_handler(connectors), **(handlers or {})}
+        self.providers = providers or {}
+        self.router = Router(
+            config.routing.fulfillment,
+            [Rule(r.provider, r.location, r.country, r.sku_prefix) for r in config.routing.rules],
+        )
+        self.handlers = {
+            SHIPMENT_CREATED: shipment_handler(connectors),
+            FULFILLMENT_REQUESTED: request_handler(self.providers, engine, clock),
+            **(handlers or {}),
+        }
 
     def all(self) -> list[JobDef]:
-        """Every job that can run: each connected channel's jobs, and dispatch."""
+        """Every job that can run: each connected channel's jobs, each fulfillment provider's pull-shipments,
+        and dispatch."""
         defs = [self.get(DISPATCH, None)]
         for name, channel in self.config.channels.items():
             if channel.type is not None:
                 defs += [self.get(job, name) for job in CHANNEL_JOBS if self._supports(job, name)]
+        defs += [self.get(SHIPMENTS_JOB, name) for name in self._fulfillers()]
         return defs
 
     def get(self, job: str, channel: str | None) -> JobDef:
+        if job == SHIPMENTS_JOB:
+            return self._shipments_job(channel)
         if job == DISPATCH:
             if channel:
                 raise FatalError("dispatch serves every channel; run it without --channel")
             cfg = self.config.jobs.dispatch
             return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None, shared=True)
         if job not in CHANNEL_JOBS:
-            known = ", ".join((*CHANNEL_JOBS, DISPATCH))
+            known = ", ".join((*CHANNEL_JOBS, SHIPMENTS_JOB, DISPATCH))
             raise FatalError(f"unknown job {job!r}; the jobs are {known}")
         if not channel:
             raise FatalError(f"{job} runs per channel; add --channel NAME")
@@ -122,6 +144,22 @@ class Catalog:
             return JobDef((job, channel), jobs.verify_inventory, verify_inventory_work(self, channel), lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
 
+    def _fulfillers(self) -> list[str]:
+        return [name for name, p in self.config.providers.items() if p.role is Role.fulfillment]
+
+    def _shipments_job(self, provider: str | None) -> JobDef:
+        if not provider or provider not in self._fulfillers():
+            known = ", ".join(self._fulfillers()) or "none configured"
+            raise FatalError(f"pull-shipments runs per fulfillment provider; add --channel PROVIDER ({known})")
+        cfg = self.config.providers[provider].jobs.pull_shipments
+        source = self.providers[provider].fulfillment
+        assert source is not None
+
+        def work(scope: RunScope) -> None:
+            pull_shipments(scope, provider, source)
+
+        return JobDef((SHIPMENTS_JOB, provider), cfg, work, lambda: self._bookmark(provider, SHIPMENTS))
+
     def _dispatch_work(self, batch: int) -> Work:
         def work(scope: RunScope) -> None:
             if scope.dry_run:
@@ -129,6 +167,8 @@ class Catalog:
                     due = select(func.count()).where(outbox.c.status == OutboxStatus.pending.value)
                     scope.counts.fetched = int(conn.execute(due).scalar_one())
                 return
+            with scope.engine.begin() as conn:  # orders that became releasable get their fulfillment requests
+                scope.counts.created += fulfillment.release(conn, self.router, scope.clock.now())
             dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())
 
         return work

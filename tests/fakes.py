@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from connectors.base import OrderPage, PushResult, Window
+from core.errors import UnknownOutcome
 from core.model import CanonicalOrder
+from core.providers import FulfillmentAccepted, FulfillmentRequest, ProviderShipment
 from core.publish import Published
 from core.shipments import ShipmentNotice
 
@@ -89,3 +91,34 @@ class FakeConnector:
 
 def at(moment: datetime) -> str:
     return moment.isoformat()
+
+
+@dataclass
+class FakeFulfillmentProvider:
+    """Keeps what it was sent by reference; `lose_answer` makes the next create succeed but raise a timeout."""
+
+    created: dict[str, FulfillmentRequest] = field(default_factory=dict)
+    sends: int = 0
+    lose_answer: bool = False
+    shipped: list[ProviderShipment] = field(default_factory=list)
+
+    def create_fulfillment(self, request: FulfillmentRequest, *, time_left: float | None = None) -> FulfillmentAccepted:
+        self.sends += 1
+        self.created.setdefault(request.reference, request)
+        if self.lose_answer:
+            self.lose_answer = False
+            raise UnknownOutcome("POST sales-order: no answer within 60 s")
+        return FulfillmentAccepted(request.reference, f"BP-{len(self.created)}")
+
+    def find_fulfillment(self, reference: str, *, time_left: float | None = None) -> FulfillmentAccepted | None:
+        if reference not in self.created:
+            return None
+        return FulfillmentAccepted(reference, f"BP-{list(self.created).index(reference) + 1}")
+
+    def cancel_fulfillment(self, accepted: FulfillmentAccepted, *, time_left: float | None = None) -> bool:
+        return True
+
+    def shipments_since(
+        self, bookmark: str | None, *, time_left: float | None = None
+    ) -> tuple[list[ProviderShipment], str | None]:
+        return list(self.shipped), "2026-11-20T12:00:00+00:00"

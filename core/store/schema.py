@@ -113,6 +113,7 @@ order_lines = Table(
     Column("returned_quantity", Integer, nullable=False),
     Column("canceled_quantity", Integer, nullable=False),
     Column("backordered_quantity", Integer, nullable=False),
+    Column("hub_fulfilled_quantity", Integer, nullable=False, server_default="0"),
     UniqueConstraint("order_id", "line_key"),
 )
 
@@ -296,4 +297,20 @@ outbox_replays = Table(
     Column("attempts_before", Integer, nullable=False),
     Column("error_before", Text),
     Index("ix_outbox_replays_outbox_id", "outbox_id"),
+)
+
+fulfillment_requests = Table(
+    "fulfillment_requests",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("location_id", Id, ForeignKey("stock_locations.id"), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("provider_ref", String(255)),
+    Column("lines", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_fulfillment_requests_order_id", "order_id"),
 )

@@ -1,0 +1,59 @@
+"""`[providers.NAME]`: a fulfillment provider (3PL/ERP) or payment processor, and `[routing]`: which provider
+fulfills what. Onboarding a provider is adding an entry, like a channel."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from config.channels import JobConfig, Section
+from config.types import EnvSecret
+
+
+class Role(StrEnum):
+    fulfillment = "fulfillment"
+    payment = "payment"
+
+
+class PullShipmentsJob(JobConfig):
+    pass
+
+
+class ProviderJobs(Section):
+    pull_shipments: PullShipmentsJob = Field(default_factory=PullShipmentsJob, alias="pull-shipments")
+
+
+class ProviderConfig(Section):
+    type: str = Field(description="connector type, e.g. 'brightpearl' or 'stripe'")
+    role: Role
+    base_url: str
+    credentials: dict[str, EnvSecret] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict, description="connector settings, checked by the connector")
+    location_ids: dict[str, str] = Field(
+        default_factory=dict, description="hub location code → the provider's warehouse id (fulfillment)"
+    )
+    jobs: ProviderJobs = Field(default_factory=ProviderJobs)
+
+
+class RoutingRule(Section):
+    """Send to `provider` what matches every condition given (first matching rule wins)."""
+
+    provider: str
+    location: str | None = None
+    country: str | None = Field(default=None, description="destination country, ISO 3166-1 alpha-2")
+    sku_prefix: str | None = None
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> RoutingRule:
+        if self.location is None and self.country is None and self.sku_prefix is None:
+            raise ValueError("a rule needs location, country or sku_prefix; for a default use [routing] fulfillment")
+        return self
+
+
+class RoutingConfig(Section):
+    fulfillment: dict[str, str] = Field(
+        default_factory=dict, description="hub location code → the provider that ships from it"
+    )
+    rules: list[RoutingRule] = Field(default_factory=list, description="checked in order before `fulfillment`")

@@ -1,0 +1,178 @@
+"""Releasing orders to fulfillment providers, and what they say back.
+
+An order is released once it is paid or authorized, fully reserved (nothing backordered) and not held: its
+reserved units become one fulfillment request per (stock location, provider) as routing decides, each with
+an idempotency reference built from the operation (order, location, provider), stored with the request and
+sent in an outbox row in the same transaction. Lines routed to no provider stay with the hub.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from core import bindings, outbox
+from core.model import OrderStatus, PaymentStatus
+from core.providers import FulfillmentLine, FulfillmentRequest
+from core.routing import Router
+from core.store.schema import fulfillment_requests, inventory_items, order_lines, orders, reservations, stock_locations
+
+FULFILLMENT_REQUESTED = "fulfillment.requested"
+REQUEST_KIND = "fulfillment_request"
+RELEASABLE = (PaymentStatus.authorized, PaymentStatus.partially_captured, PaymentStatus.captured)
+
+
+class RequestStatus:
+    requested = "requested"
+    accepted = "accepted"
+    partially_shipped = "partially_shipped"
+    shipped = "shipped"
+
+
+def release(conn: Connection, router: Router, now: datetime, *, limit: int = 500) -> int:
+    """Create the fulfillment requests of orders that became releasable; returns how many requests."""
+    made = 0
+    for order in _releasable(conn, limit):
+        for provider, request in _requests(conn, order, router):
+            conn.execute(
+                fulfillment_requests.insert().values(
+                    reference=request.reference,
+                    order_id=order["id"],
+                    location_id=_location_id(conn, request.location),
+                    provider=provider,
+                    status=RequestStatus.requested,
+                    lines=[{"line_key": ln.line_key, "sku": ln.sku, "quantity": ln.quantity} for ln in request.lines],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            payload = {"provider": provider, "channel": order["channel"], "request": _plain(asdict(request))}
+            outbox.append(conn, [outbox.Event(FULFILLMENT_REQUESTED, "order", str(order["id"]), payload)], now)
+            made += 1
+    return made
+
+
+def accepted(conn: Connection, provider: str, reference: str, provider_ref: str, now: datetime) -> None:
+    """The provider took the request: keep its id (bound both ways) and mark the request accepted."""
+    request_id = conn.execute(
+        select(fulfillment_requests.c.id).where(fulfillment_requests.c.reference == reference)
+    ).scalar_one()
+    conn.execute(
+        update(fulfillment_requests)
+        .where(fulfillment_requests.c.id == request_id, fulfillment_requests.c.status == RequestStatus.requested)
+        .values(status=RequestStatus.accepted, provider_ref=provider_ref, updated_at=now)
+    )
+    if not bindings.internal_ids(conn, provider, REQUEST_KIND, [provider_ref]):
+        bindings.bind_many(conn, provider, REQUEST_KIND, {provider_ref: request_id})
+
+
+def request_of(payload: Mapping[str, Any]) -> FulfillmentRequest:
+    """The request an outbox payload carries."""
+    raw = dict(payload["request"])
+    raw["placed_at"] = datetime.fromisoformat(raw["placed_at"])
+    raw["lines"] = tuple(FulfillmentLine(**line) for line in raw["lines"])
+    return FulfillmentRequest(**raw)
+
+
+def _releasable(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    requested = select(fulfillment_requests.c.order_id)
+    backordered = select(order_lines.c.order_id).where(order_lines.c.backordered_quantity > 0)
+    held = select(reservations.c.order_id).where(reservations.c.quantity > 0)
+    query = (
+        select(orders)
+        .where(
+            orders.c.status == OrderStatus.pending.value,
+            orders.c.hold_reason.is_(None),
+            orders.c.payment_status.in_([s.value for s in RELEASABLE]),
+            orders.c.id.in_(held),
+            orders.c.id.not_in(requested),
+            orders.c.id.not_in(backordered),
+        )
+        .order_by(orders.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _requests(conn: Connection, order: Mapping[str, Any], router: Router) -> list[tuple[str, FulfillmentRequest]]:
+    """One request per (location, provider) for the order's reserved units."""
+    lines = {
+        row["line_key"]: dict(row)
+        for row in conn.execute(select(order_lines).where(order_lines.c.order_id == order["id"])).mappings()
+    }
+    country = (order["shipping_address"] or {}).get("country_code")
+    groups: dict[tuple[str, str], list[FulfillmentLine]] = defaultdict(list)
+    for key, sku, location, units in _held(conn, order["id"]):
+        provider = router.provider_for(location, country, sku)
+        if provider is not None:
+            groups[location, provider].append(_line(lines[key], sku, units, taxes_included=order["taxes_included"]))
+    requests = []
+    for i, ((location, provider), parts) in enumerate(sorted(groups.items())):
+        shipping = order["shipping_total"] if i == 0 else 0
+        shipping_tax = order["shipping_tax"] if i == 0 else 0
+        requests.append(
+            (
+                provider,
+                FulfillmentRequest(
+                    reference=f"ful-{order['id']}-{location}-{provider}",
+                    order_id=order["id"],
+                    channel=order["channel"],
+                    order_external_id=order["external_id"],
+                    display_number=order["display_number"],
+                    location=location,
+                    currency=order["currency"],
+                    placed_at=order["placed_at"],
+                    lines=tuple(parts),
+                    shipping_net=shipping - shipping_tax if order["taxes_included"] else shipping,
+                    shipping_tax=shipping_tax,
+                    email=order["customer_email"],
+                    name=order["customer_name"],
+                    ship_to=order["shipping_address"],
+                ),
+            )
+        )
+    return requests
+
+
+def _held(conn: Connection, order_id: int) -> list[tuple[str, str, str, int]]:
+    """(line key, SKU, location code, units) reserved for the order now."""
+    query = (
+        select(reservations.c.line_key, inventory_items.c.sku, stock_locations.c.code, reservations.c.quantity)
+        .join(inventory_items, inventory_items.c.id == reservations.c.item_id)
+        .join(stock_locations, stock_locations.c.id == reservations.c.location_id)
+        .where(reservations.c.order_id == order_id, reservations.c.quantity > 0)
+        .order_by(reservations.c.line_key, stock_locations.c.code)
+    )
+    return [(key, sku, code, int(units)) for key, sku, code, units in conn.execute(query)]
+
+
+def _line(row: Mapping[str, Any], sku: str, units: int, *, taxes_included: bool) -> FulfillmentLine:
+    """The share of an order line that `units` of it make: net after discounts, and its tax."""
+    quantity = int(row["quantity"])
+    gross = int(row["unit_price"]) * quantity - int(row["discount"]) - int(row["order_discount_share"])
+    tax = int(row["tax_total"])
+    net = gross - tax if taxes_included else gross
+    part_net, part_tax = net * units // quantity, tax * units // quantity
+    return FulfillmentLine(
+        str(row["line_key"]), sku, str(row["title"]), units, (part_net + units // 2) // units, part_tax
+    )
+
+
+def _location_id(conn: Connection, code: str) -> int:
+    return int(conn.execute(select(stock_locations.c.id).where(stock_locations.c.code == code)).scalar_one())
+
+
+def _plain(value: Any) -> Any:
+    """Datetimes as ISO text, for a JSON payload."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -1,0 +1,137 @@
+"""Shipments a fulfillment provider reports (goods-out notes): each is taken in once, whatever the provider
+repeats. Taking one in records it (and queues the tracking notice to the order's channel), turns the shipped
+units' reservations into deductions at the location (ledger rows), marks the lines fulfilled and shipped,
+and moves the order's fulfillment status on (partially_shipped, shipped)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, bindparam, case, select, update
+
+from core import shipments
+from core.fulfillment import RequestStatus
+from core.inventory import StockBook
+from core.model import FulfillmentStatus
+from core.providers import ProviderShipment
+from core.shipments import ShipmentReport
+from core.store.schema import fulfillment_requests, order_lines, orders, reservations, stock_locations
+from core.store.schema import shipments as shipment_rows
+
+log = structlog.get_logger("omshub.fulfillment")
+
+
+def receive(conn: Connection, provider: str, shipment: ProviderShipment, now: datetime) -> bool:
+    """Take in one shipment; False when it was taken in before or belongs to no request of ours."""
+    reference = f"{provider}:{shipment.provider_ref}"
+    if conn.execute(select(shipment_rows.c.id).where(shipment_rows.c.reference == reference)).first():
+        return False
+    request = _request(conn, shipment.request_reference)
+    if request is None:
+        log.warning("shipment.unknown_request", provider=provider, shipment=shipment.provider_ref)
+        return False
+    parcel = _parcel(request["lines"], shipment.lines)
+    location = str(request["location_code"])
+    report = ShipmentReport(str(request["order_id"]), location, parcel, shipment.tracking, reference=reference)
+    shipments.record(conn, report, now)
+    _deduct(conn, request, parcel, now)
+    _mark_shipped(conn, request, parcel, now)
+    return True
+
+
+def _request(conn: Connection, reference: str) -> dict[str, Any] | None:
+    query = (
+        select(fulfillment_requests, stock_locations.c.code.label("location_code"))
+        .join(stock_locations, stock_locations.c.id == fulfillment_requests.c.location_id)
+        .where(fulfillment_requests.c.reference == reference)
+    )
+    row = conn.execute(query).mappings().one_or_none()
+    return None if row is None else dict(row)
+
+
+def _parcel(requested: list[dict[str, Any]], shipped: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """Shipped (SKU, units) onto the request's lines (line key → units), in line order for repeated SKUs."""
+    parcel: dict[str, int] = {}
+    for sku, units in shipped:
+        left = units
+        for line in requested:
+            if line["sku"] == sku and left:
+                take = min(left, int(line["quantity"]) - parcel.get(line["line_key"], 0))
+                if take > 0:
+                    parcel[line["line_key"]] = parcel.get(line["line_key"], 0) + take
+                    left -= take
+    return parcel
+
+
+def _deduct(conn: Connection, request: dict[str, Any], parcel: dict[str, int], now: datetime) -> None:
+    """The shipped units leave the location: what is still reserved for them there becomes a deduction (one
+    ledger row each). Units the channel already reported fulfilled were deducted then, and are not again."""
+    skus = {line["line_key"]: line["sku"] for line in request["lines"]}
+    book = StockBook(conn, set(skus.values()), now)
+    ref, location_id = f"order:{request['order_id']}", request["location_id"]
+    rv = reservations.c
+    held = dict(
+        conn.execute(
+            select(rv.line_key, rv.quantity).where(
+                rv.order_id == request["order_id"], rv.location_id == location_id, rv.line_key.in_(list(parcel))
+            )
+        ).all()
+    )
+    taken = {key: min(units, int(held.get(key, 0))) for key, units in parcel.items()}
+    for key, units in taken.items():
+        if units:
+            book.consume(skus[key], location_id, units, ref)
+    book.flush()
+    moved = [
+        {"k_line": key, "k_item": book.item_ids[skus[key]], "k_units": units} for key, units in taken.items() if units
+    ]
+    if not moved:
+        return
+    conn.execute(
+        update(reservations)
+        .where(
+            rv.order_id == request["order_id"],
+            rv.line_key == bindparam("k_line"),
+            rv.item_id == bindparam("k_item"),
+            rv.location_id == location_id,
+        )
+        .values(quantity=rv.quantity - bindparam("k_units"), updated_at=now),
+        [
+            {"k_line": key, "k_item": book.item_ids[skus[key]], "k_units": units}
+            for key, units in taken.items()
+            if units
+        ],
+    )
+
+
+def _mark_shipped(conn: Connection, request: dict[str, Any], parcel: dict[str, int], now: datetime) -> None:
+    ol = order_lines.c
+    hub = ol.hub_fulfilled_quantity + bindparam("k_units")
+    conn.execute(
+        update(order_lines)
+        .where(ol.order_id == request["order_id"], ol.line_key == bindparam("k_line"))
+        .values(
+            hub_fulfilled_quantity=hub,
+            fulfilled_quantity=case((ol.fulfilled_quantity > hub, ol.fulfilled_quantity), else_=hub),
+            shipped_quantity=case((ol.shipped_quantity > hub, ol.shipped_quantity), else_=hub),
+        ),
+        [{"k_line": key, "k_units": units} for key, units in parcel.items()],
+    )
+    lines = conn.execute(
+        select(ol.quantity, ol.canceled_quantity, ol.shipped_quantity).where(ol.order_id == request["order_id"])
+    ).all()
+    done = all(shipped >= quantity - canceled for quantity, canceled, shipped in lines)
+    status = FulfillmentStatus.shipped if done else FulfillmentStatus.partially_shipped
+    conn.execute(
+        update(orders).where(orders.c.id == request["order_id"]).values(fulfillment_status=status.value, updated_at=now)
+    )
+    requested = {line["line_key"]: int(line["quantity"]) for line in request["lines"]}
+    shipped_now = select(ol.line_key, ol.shipped_quantity).where(ol.order_id == request["order_id"])
+    complete = all(shipped >= requested[key] for key, shipped in conn.execute(shipped_now) if key in requested)
+    conn.execute(
+        update(fulfillment_requests)
+        .where(fulfillment_requests.c.id == request["id"])
+        .values(status=RequestStatus.shipped if complete else RequestStatus.partially_shipped, updated_at=now)
+    )
