@@ -16,11 +16,13 @@ ENTRY_POINT_GROUP = "omshub.connectors"
 
 
 def connector_types() -> dict[str, ConnectorType]:
+    from connectors.brightpearl.connector import BRIGHTPEARL
     from connectors.medusa.connector import MEDUSA
     from connectors.shopify.connector import SHOPIFY
+    from connectors.stripe.connector import STRIPE
     from connectors.woocommerce.connector import WOOCOMMERCE
 
-    types = {kind.name: kind for kind in (SHOPIFY, WOOCOMMERCE, MEDUSA)}
+    types = {kind.name: kind for kind in (SHOPIFY, WOOCOMMERCE, MEDUSA, BRIGHTPEARL, STRIPE)}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         if not isinstance(loaded, ConnectorType):

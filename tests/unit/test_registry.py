@@ -12,7 +12,25 @@ def config(**channel: object) -> Config:
 
 
 def test_every_built_in_connector_type_is_registered():
-    assert {"shopify", "woocommerce", "medusa"} <= set(registry.connector_types())
+    assert {"shopify", "woocommerce", "medusa", "brightpearl", "stripe"} <= set(registry.connector_types())
+
+
+def test_a_provider_of_the_wrong_kind_is_refused_naming_what_it_serves_as(monkeypatch):
+    monkeypatch.setenv("KEY", "sk_1")
+    config = Config.model_validate(
+        {
+            "locations": {"berlin": {}},
+            "providers": {
+                "pay": {"type": "stripe", "role": "fulfillment", "base_url": "https://api.stripe.com"},
+                "shop": {"type": "shopify", "role": "payment", "base_url": "https://x.example"},
+            },
+        }
+    )
+    found = registry.problems(config, registry.connector_types())
+    assert found == [
+        "  providers.pay.type: a stripe connector cannot serve as fulfillment; it serves as ['payment']",
+        "  providers.shop.type: a shopify connector cannot serve as payment; it serves as ['channel']",
+    ]
 
 
 def test_an_unknown_type_is_named_with_the_known_ones():

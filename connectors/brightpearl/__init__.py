@@ -1,0 +1,1 @@
+"""Brightpearl: a fulfillment provider (sales orders out, goods-out notes back)."""

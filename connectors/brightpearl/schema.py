@@ -1,0 +1,102 @@
+"""The Brightpearl answers the connector reads: the `{"response": …}` envelope, search rows, sales orders and
+goods-out notes. Only the fields used are declared; every other field is ignored.
+
+A goods-out note GET answers a map note id → note, each note's `orderRows` a map sales-order row id → the
+products shipped against that row. Times are ISO-8601 with an offset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from core.errors import FatalError
+
+
+class _Brightpearl(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class NoteStatus(_Brightpearl):
+    shipped: bool = False
+    shipped_on: AwareDatetime | None = None
+
+
+class NoteShipping(_Brightpearl):
+    reference: str | None = None
+
+
+class NoteProduct(_Brightpearl):
+    product_id: int | None = None
+    quantity: int = Field(ge=0)
+    external_ref: str | None = None
+
+
+class GoodsOutNote(_Brightpearl):
+    order_id: int
+    warehouse_id: int
+    status: NoteStatus = NoteStatus()
+    shipping: NoteShipping = NoteShipping()
+    created_on: AwareDatetime | None = None
+    order_rows: dict[str, list[NoteProduct]] = Field(default_factory=dict)
+
+
+class OrderRow(_Brightpearl):
+    id: int
+    product_id: int | None = None
+    sku: str | None = None
+    name: str | None = None
+    external_ref: str | None = None
+
+
+class SalesOrder(_Brightpearl):
+    id: int
+    external_ref: str | None = None
+    installed_integration_instance_id: int | None = None
+    rows: list[OrderRow] = Field(default_factory=list)
+
+
+def response_of(body: Any, what: str) -> Any:
+    """The content of the success envelope."""
+    if not isinstance(body, dict) or "response" not in body:
+        raise FatalError(f"{what} answered without the 'response' envelope; is base_url the account's API root?")
+    return body["response"]
+
+
+def search_rows(body: Any, what: str) -> list[dict[str, Any]]:
+    """Search results as dicts: each positional row zipped with `metaData.columns[].name`."""
+    try:
+        response = body["response"]
+        names = [str(column["name"]) for column in response["metaData"]["columns"]]
+        return [dict(zip(names, row, strict=True)) for row in response["results"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FatalError(f"{what}: search results do not match their columns ({exc!r})") from None
+
+
+def goods_out_notes(response: Any, what: str) -> dict[str, GoodsOutNote]:
+    """The note map of a goods-out GET (None, for a 404 on the id set: no notes)."""
+    if response is None:
+        return {}
+    if not isinstance(response, dict):
+        raise FatalError(f"{what} answered a {type(response).__name__} where a map of notes was expected")
+    try:
+        return {str(note_id): GoodsOutNote.model_validate(note) for note_id, note in response.items()}
+    except ValidationError as exc:
+        raise FatalError(f"{what}: a goods-out note is not as expected: {_first(exc)}") from None
+
+
+def sales_orders(response: Any, what: str) -> dict[int, SalesOrder]:
+    """Sales orders by id from a sales-order GET (a list, or one order; None for a 404: none)."""
+    raw = [] if response is None else response if isinstance(response, list) else [response]
+    try:
+        orders = [SalesOrder.model_validate(order) for order in raw]
+    except ValidationError as exc:
+        raise FatalError(f"{what}: a sales order is not as expected: {_first(exc)}") from None
+    return {order.id: order for order in orders}
+
+
+def _first(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    return f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"

@@ -1,0 +1,1 @@
+"""The Stripe connector: a payment processor (PaymentIntents with manual capture, refunds)."""
