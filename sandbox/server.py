@@ -13,9 +13,11 @@ from typing import Any, Generic, Protocol, TypeVar
 import uvicorn
 from fastapi import FastAPI
 
+from sandbox.brightpearl import BrightpearlGenerator, BrightpearlState, build_brightpearl
 from sandbox.medusa import MedusaGenerator, MedusaState, build_medusa
 from sandbox.shopify import DEFAULT_TOKEN, PROFILES, CallLimit, Faults, OrderGenerator, ShopState, create_app
 from sandbox.shopify.state import Clock
+from sandbox.stripe import StripeState, build_stripe
 from sandbox.woocommerce import WooGenerator, WooState, build_woocommerce
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -178,6 +180,29 @@ def start_medusa(**settings: Any) -> RunningMedusa:
 def start_woocommerce(**settings: Any) -> RunningWooCommerce:
     """The WooCommerce simulator on 127.0.0.1 (settings as for `start_simulator`)."""
     return start_simulator(build_woocommerce, **settings)
+
+
+RunningBrightpearl = RunningSimulator[BrightpearlGenerator, BrightpearlState]
+"""Account "omshub" under /public-api/omshub/; app ref and token: see sandbox.brightpearl."""
+RunningStripe = RunningSimulator[None, StripeState]
+"""The API under /v1; secret key: see sandbox.stripe."""
+
+
+def start_brightpearl(
+    *, port: int = 0, rate: float = 0.0, clock: Clock = wall_clock, **settings: Any
+) -> RunningBrightpearl:
+    """The Brightpearl simulator on 127.0.0.1, its warehouse shipping `rate` times per second (settings as for
+    `build_brightpearl`)."""
+    app, generator = build_brightpearl(clock=clock, **settings)
+    served = serve_in_background(app, port=port, tick=generator.tick, rate=rate)
+    return RunningSimulator(served.base_url, generator, generator.state, served.stop)
+
+
+def start_stripe(*, port: int = 0, clock: Clock = wall_clock, **settings: Any) -> RunningStripe:
+    """The Stripe simulator on 127.0.0.1 (settings as for `build_stripe`)."""
+    app, state = build_stripe(clock=clock, **settings)
+    served = serve_in_background(app, port=port)
+    return RunningSimulator(served.base_url, None, state, served.stop)
 
 
 def _build(
