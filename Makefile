@@ -8,6 +8,8 @@ export SHOPIFY_SANDBOX_TOKEN ?= shpat_sandbox_token
 export WOO_SANDBOX_KEY ?= ck_sandbox_0123456789abcdef0123456789abcdef
 export WOO_SANDBOX_SECRET ?= cs_sandbox_fedcba9876543210fedcba9876543210
 export MEDUSA_SANDBOX_KEY ?= sk_sandbox_medusa_secret_key
+export BRIGHTPEARL_SANDBOX_APP_REF ?= omshub_sandbox
+export BRIGHTPEARL_SANDBOX_TOKEN ?= bp_sandbox_token_0123456789abcdef0123456789abcdef
 
 .PHONY: run test lint bench clean
 

@@ -4,12 +4,14 @@ tests and the benchmarks use."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
+from sandbox.brightpearl import DEFAULT_APP_REF
 from sandbox.medusa import DEFAULT_API_KEY
-from sandbox.server import serve, start_medusa, start_woocommerce
+from sandbox.server import serve, start_brightpearl, start_medusa, start_woocommerce
 from sandbox.shopify import DEFAULT_TOKEN, CallLimit, Faults
 from sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET
 
@@ -30,10 +32,18 @@ def sandbox(
     leak_rate: Annotated[float, typer.Option(help="Calls per second the bucket drains (standard plan 2).")] = 2.0,
     woocommerce_port: Annotated[int, typer.Option(help="Port of the WooCommerce shop; 0 leaves it out.")] = 8788,
     medusa_port: Annotated[int, typer.Option(help="Port of the Medusa backend; 0 leaves it out.")] = 8789,
+    brightpearl_port: Annotated[
+        int, typer.Option(help="Port of the Brightpearl warehouse (ships orders 30 s after release); 0 leaves it out.")
+    ] = 8790,
 ) -> None:
-    """Serve simulated shops on 127.0.0.1 until Ctrl-C: Shopify (Admin REST API; the fault knobs apply to
-    it), and next to it a WooCommerce shop and a Medusa v2 backend selling the same catalogue."""
+    """Serve simulated systems on 127.0.0.1 until Ctrl-C: a Shopify shop (Admin REST API; the fault knobs apply
+    to it), a WooCommerce shop and a Medusa v2 backend selling the same catalogue, and a Brightpearl warehouse."""
     others = _start_others(woocommerce_port, medusa_port, seed=seed, orders=orders, rate=rate)
+    if brightpearl_port:
+        warehouse = start_brightpearl(port=brightpearl_port, seed=seed, rate=1.0, ship_after=timedelta(seconds=30))
+        others.append(warehouse.stop)
+        where = f"{warehouse.base_url}/public-api/omshub/"
+        typer.echo(f"sandbox Brightpearl on {where} (app ref {DEFAULT_APP_REF})", err=True)
     faults = Faults(
         seed=seed, throttle=throttle, server_error=server_error, slow=slow, delay=delay, malformed=malformed
     )
