@@ -55,7 +55,10 @@ def run(
     ctx: typer.Context,
     job: Annotated[
         str,
-        typer.Argument(metavar="JOB", help="pull-orders, push-inventory, verify-inventory, reconcile or dispatch."),
+        typer.Argument(
+            metavar="JOB",
+            help="pull-orders, push-inventory, verify-inventory, reconcile, pull-shipments (per provider) or dispatch.",
+        ),
     ],
     channel: ChannelOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and count, write nothing anywhere.")] = False,
