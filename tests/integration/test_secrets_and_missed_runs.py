@@ -64,6 +64,8 @@ def test_a_run_the_scheduler_missed_is_recorded_as_missed(engine, clock):
             )
         ),
         hub=SimpleNamespace(timezone="UTC"),
+        providers={},
+        routing=SimpleNamespace(fulfillment={}, rules=[]),
     )
     daemon = Daemon(
         Catalog(config, engine, {"web": FakeConnector(orders=FakeOrderSource([]))}),  # type: ignore[arg-type]
