@@ -167,9 +167,13 @@ class Catalog:
                     due = select(func.count()).where(outbox.c.status == OutboxStatus.pending.value)
                     scope.counts.fetched = int(conn.execute(due).scalar_one())
                 return
-            with scope.engine.begin() as conn:  # orders that became releasable get their fulfillment requests
-                scope.counts.created += fulfillment.release(conn, self.router, scope.clock.now())
-            dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())
+            while True:  # orders that became releasable get their fulfillment requests, a slice at a time
+                with scope.engine.begin() as conn:
+                    released = fulfillment.release(conn, self.router, scope.clock.now())
+                scope.counts.created += released
+                dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())
+                if not released:
+                    return
 
         return work
 
