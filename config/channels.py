@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -75,6 +75,19 @@ class ChannelJobs(Section):
     verify_inventory: JobConfig = Field(default_factory=JobConfig, alias="verify-inventory")
 
 
+class ChannelPayments(Section):
+    """How the hub takes the money of this channel's orders (orders that carry a payment reference)."""
+
+    processor: str = Field(description="a [providers] entry with role payment")
+    capture: Literal["on_shipment", "manual"] = Field(
+        default="on_shipment", description="capture when the goods ship, or leave capturing to people"
+    )
+    single_capture_at: Literal["first_shipment", "last_shipment"] = Field(
+        default="last_shipment",
+        description="one capture per order (processors without multiple captures): at the first or the last shipment",
+    )
+
+
 class ChannelConfig(Section):
     type: str | None = Field(default=None, description="connector type, e.g. 'shopify'; none for import-only")
     base_url: str | None = None
@@ -85,6 +98,7 @@ class ChannelConfig(Section):
     allocation: Strategy = Strategy.priority
     shortage_policy: ShortagePolicy = ShortagePolicy.hold
     allow_split: bool = True
+    payments: ChannelPayments | None = None
     jobs: ChannelJobs = Field(default_factory=ChannelJobs)
 
     @model_validator(mode="after")

@@ -98,6 +98,14 @@ class Config(Section):
         for key, name in named:
             if name not in fulfillers:
                 raise ValueError(f"{key} = {name!r} is not a fulfillment provider; known: {sorted(fulfillers)}")
+        processors = {name for name, p in self.providers.items() if p.role is Role.payment}
+        for name, channel in self.channels.items():
+            if channel.payments is not None and channel.payments.processor not in processors:
+                processor = channel.payments.processor
+                raise ValueError(
+                    f"channels.{name}.payments.processor = {processor!r} is not a payment provider;"
+                    f" known: {sorted(processors)}"
+                )
         for loc in [*self.routing.fulfillment, *(r.location for r in self.routing.rules if r.location)]:
             if loc not in self.locations:
                 raise ValueError(f"routing names location {loc!r}, which is not under [locations]")

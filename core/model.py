@@ -168,6 +168,9 @@ class CanonicalOrder(_Model):
     shipping_address: Address | None = None
     billing_address: Address | None = None
     notes: str | None = None
+    payment_reference: str | None = Field(
+        default=None, description="the payment processor's id for the order's payment (e.g. a Stripe pi_…)"
+    )
     lines: Annotated[list[OrderLine], Field(min_length=1)]
     shipping_total: Minor = 0
     shipping_tax: Minor = 0

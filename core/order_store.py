@@ -137,6 +137,7 @@ def order_row(order: CanonicalOrder, totals: Totals, *, channel: str, hold_reaso
         "shipping_address": _dump(order.shipping_address),
         "billing_address": _dump(order.billing_address),
         "notes": order.notes,
+        "payment_reference": order.payment_reference,
         "taxes_included": order.taxes_included,
         "subtotal": totals.subtotal,
         "discount_total": totals.discount_total,

@@ -23,22 +23,22 @@ from core.store.schema import shipments as shipment_rows
 log = structlog.get_logger("omshub.fulfillment")
 
 
-def receive(conn: Connection, provider: str, shipment: ProviderShipment, now: datetime) -> bool:
-    """Take in one shipment; False when it was taken in before or belongs to no request of ours."""
+def receive(conn: Connection, provider: str, shipment: ProviderShipment, now: datetime) -> int | None:
+    """Take in one shipment; the order's id, or None when it was taken in before or is of no request of ours."""
     reference = f"{provider}:{shipment.provider_ref}"
     if conn.execute(select(shipment_rows.c.id).where(shipment_rows.c.reference == reference)).first():
-        return False
+        return None
     request = _request(conn, shipment.request_reference)
     if request is None:
         log.warning("shipment.unknown_request", provider=provider, shipment=shipment.provider_ref)
-        return False
+        return None
     parcel = _parcel(request["lines"], shipment.lines)
     location = str(request["location_code"])
     report = ShipmentReport(str(request["order_id"]), location, parcel, shipment.tracking, reference=reference)
     shipments.record(conn, report, now)
     _deduct(conn, request, parcel, now)
     _mark_shipped(conn, request, parcel, now)
-    return True
+    return int(request["order_id"])
 
 
 def _request(conn: Connection, reference: str) -> dict[str, Any] | None:

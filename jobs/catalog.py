@@ -17,12 +17,13 @@ from core.clock import Clock, SystemClock
 from core.errors import FatalError
 from core.fulfillment import FULFILLMENT_REQUESTED
 from core.outbox import OutboxRetry, OutboxStatus
+from core.payments import PAYMENT_CAPTURE, CapturePolicy
 from core.routing import Router, Rule
 from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
-from jobs.fulfillment import SHIPMENTS, pull_shipments, request_handler
+from jobs.fulfillment import SHIPMENTS, capture_handler, pull_shipments, request_handler
 from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
@@ -82,6 +83,7 @@ class Catalog:
         self.handlers = {
             SHIPMENT_CREATED: shipment_handler(connectors),
             FULFILLMENT_REQUESTED: request_handler(self.providers, engine, clock),
+            PAYMENT_CAPTURE: capture_handler(self.providers, engine, clock),
             **(handlers or {}),
         }
 
@@ -155,8 +157,14 @@ class Catalog:
         source = self.providers[provider].fulfillment
         assert source is not None
 
+        captures = {
+            name: CapturePolicy(ch.payments.processor, ch.payments.single_capture_at)
+            for name, ch in self.config.channels.items()
+            if ch.payments is not None and ch.payments.capture == "on_shipment"
+        }
+
         def work(scope: RunScope) -> None:
-            pull_shipments(scope, provider, source)
+            pull_shipments(scope, provider, source, captures)
 
         return JobDef((SHIPMENTS_JOB, provider), cfg, work, lambda: self._bookmark(provider, SHIPMENTS))
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
 from connectors.base import Connector
-from core import bookmarks, fulfillment, provider_shipments
+from core import bookmarks, fulfillment, payments, provider_shipments
 from core.bookmarks import Bookmark
 from core.clock import Clock
 from core.errors import FatalError
 from core.outbox import OutboxMessage
+from core.payments import CapturePolicy
 from core.providers import FulfillmentProvider
+from core.store.schema import orders
 from jobs.dispatch import Handler
 from jobs.runner import RunScope
 
@@ -38,20 +40,48 @@ def request_handler(providers: Mapping[str, Connector], engine: Engine, clock: C
     return send_request
 
 
-def pull_shipments(scope: RunScope, name: str, provider: FulfillmentProvider) -> None:
-    """Take in the provider's shipments since the bookmark; each one once, the bookmark with them."""
+def pull_shipments(
+    scope: RunScope, name: str, provider: FulfillmentProvider, captures: Mapping[str, CapturePolicy] | None = None
+) -> None:
+    """Take in the provider's shipments since the bookmark, each one once, the bookmark with them; queue the
+    payment captures the channels' policies ask for (`captures`: channel → policy)."""
     found, after = provider.shipments_since(scope.bookmark_before, time_left=scope.time_left())
     scope.counts.fetched += len(found)
     if scope.dry_run:
         return
     with scope.engine.begin() as conn:
         for shipment in found:
-            taken = provider_shipments.receive(conn, name, shipment, scope.clock.now())
-            scope.counts.created += taken
-            scope.counts.unchanged += not taken
+            order_id = provider_shipments.receive(conn, name, shipment, scope.clock.now())
+            scope.counts.created += order_id is not None
+            scope.counts.unchanged += order_id is None
+            policy = (captures or {}).get(_channel_of(conn, order_id)) if order_id is not None else None
+            if order_id is not None and policy is not None:
+                payments.capture_after_shipment(conn, order_id, policy, scope.clock.now())
         if after is not None:
             bookmarks.save(conn, name, Bookmark(SHIPMENTS, after), scope.clock.now())
             scope.bookmark_after = after
+
+
+def capture_handler(providers: Mapping[str, Connector], engine: Engine, clock: Clock) -> Handler:
+    """Capture an order's payment with the processor; its reference is the idempotency key, the same on every
+    try, so a repeat after a timeout is answered with the first result rather than a second capture."""
+
+    def capture(message: OutboxMessage) -> None:
+        payload = message.payload
+        connector = providers.get(payload["processor"])
+        if connector is None or connector.payments is None:
+            raise FatalError(f"payment processor {payload['processor']!r} is not configured under [providers]")
+        result = connector.payments.capture(
+            payload["payment_reference"], payload["amount"], reference=payload["reference"], time_left=_CALL_SECONDS
+        )
+        with engine.begin() as conn:
+            payments.record(conn, payload["order_id"], result, clock.now())
+
+    return capture
+
+
+def _channel_of(conn: Connection, order_id: int) -> str:
+    return str(conn.execute(select(orders.c.channel).where(orders.c.id == order_id)).scalar_one())
 
 
 def _fulfiller(providers: Mapping[str, Connector], name: str) -> FulfillmentProvider:

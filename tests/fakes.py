@@ -10,7 +10,14 @@ from typing import Any
 from connectors.base import OrderPage, PushResult, Window
 from core.errors import UnknownOutcome
 from core.model import CanonicalOrder
-from core.providers import FulfillmentAccepted, FulfillmentRequest, ProviderShipment
+from core.providers import (
+    Capabilities,
+    FulfillmentAccepted,
+    FulfillmentRequest,
+    PaymentResult,
+    PaymentState,
+    ProviderShipment,
+)
 from core.publish import Published
 from core.shipments import ShipmentNotice
 
@@ -122,3 +129,27 @@ class FakeFulfillmentProvider:
         self, bookmark: str | None, *, time_left: float | None = None
     ) -> tuple[list[ProviderShipment], str | None]:
         return list(self.shipped), "2026-11-20T12:00:00+00:00"
+
+
+@dataclass
+class FakePaymentProcessor:
+    """Captures what it is asked to once per reference (as an idempotency key does); `decline` refuses."""
+
+    authorized: int = 10_000
+    captures: dict[str, int] = field(default_factory=dict)
+    decline: bool = False
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(partial_capture=True, multiple_captures=False)
+
+    def capture(
+        self, payment_ref: str, amount: int, *, reference: str, time_left: float | None = None
+    ) -> PaymentResult:
+        if self.decline:
+            return PaymentResult(
+                payment_ref, PaymentState.failed, "EUR", self.authorized, 0, 0, declined="expired_card"
+            )
+        self.captures.setdefault(reference, amount)
+        captured = sum(self.captures.values())
+        return PaymentResult(payment_ref, PaymentState.captured, "EUR", self.authorized, captured, 0)

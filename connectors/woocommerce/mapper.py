@@ -96,6 +96,7 @@ def _fields(
         "shipping_address": _address(order.shipping),
         "billing_address": _address(order.billing),
         "notes": order.customer_note or None,
+        "payment_reference": order.transaction_id or None,
         "lines": mapped,
         "shipping_total": sum(to_minor(s.total, order.currency) for s in order.shipping_lines),
         "shipping_tax": lines.shipping_tax(order),

@@ -142,6 +142,8 @@ class WooOrder(_Woo):
     total: Amount
     customer_id: int = 0
     customer_note: str | None = None
+    transaction_id: str | None = None
+    """The payment gateway's id (Stripe: the PaymentIntent `pi_…`); empty until paid."""
     billing: Address = Address()
     shipping: Address | None = None
     line_items: list[LineItem] = []

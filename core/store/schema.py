@@ -77,6 +77,8 @@ orders = Table(
     Column("shipping_address", Json),
     Column("billing_address", Json),
     Column("notes", Text),
+    Column("payment_reference", String(255)),
+    Column("captured_total", Money, nullable=False, server_default="0"),
     Column("taxes_included", Boolean, nullable=False),
     Column("subtotal", Money, nullable=False),
     Column("discount_total", Money, nullable=False),

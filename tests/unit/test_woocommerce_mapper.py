@@ -353,3 +353,9 @@ def test_refunds_taking_back_more_units_than_were_ordered_are_rejected() -> None
     refunds = _refunds_of(_raw(PART_REFUNDED)) or []
     refunds[0]["line_items"][0]["quantity"] = -3
     assert "line_items[0].quantity: 2, but refunds take back 3 units" in _rejection(_raw(PART_REFUNDED), refunds)
+
+
+def test_the_gateways_transaction_id_becomes_the_payment_reference() -> None:
+    raw = _raw("processing_two_rates_coupon_eur")
+    assert _map(raw).payment_reference == "pi_3PRbT2LkdIwHu7ix0cFq1a2b"
+    assert _map({**raw, "transaction_id": ""}).payment_reference is None
