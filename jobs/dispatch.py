@@ -10,6 +10,7 @@ created, never re-send blindly.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import structlog
 
@@ -36,16 +37,21 @@ def dispatch(scope: RunScope, handlers: Mapping[str, Handler], *, batch: int, po
 
 
 def _deliver(scope: RunScope, message: OutboxMessage, handler: Handler | None, policy: OutboxRetry) -> None:
-    error = None
+    """Deliver one row. A retryable failure or an unknown outcome backs off and tries again; a fatal one (the other
+    side refused for good: an expired authorization, a bad request) goes to the dead letters at once, since
+    sending it again unchanged cannot succeed."""
+    error, retry = None, policy
     if handler is not None:
         try:
             handler(message)
-        except (RetryableError, FatalError, UnknownOutcome) as exc:
+        except (RetryableError, UnknownOutcome) as exc:
             error = f"{type(exc).__name__}: {exc}"
+        except FatalError as exc:
+            error, retry = f"{type(exc).__name__}: {exc}", replace(policy, max_attempts=message.attempts + 1)
     with scope.engine.begin() as conn:
         if error is None:
             outbox.complete(conn, [message.id], scope.clock.now())
             scope.counts.pushed += handler is not None
             return
-        status = outbox.fail(conn, message.id, error, scope.clock.now(), policy)
+        status = outbox.fail(conn, message.id, error, scope.clock.now(), retry)
     log.warning("outbox.failed", message_id=message.id, topic=message.topic, status=status.value, error=error)

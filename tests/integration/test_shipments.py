@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import outbox, shipments
-from core.errors import RetryableError
+from core import dead_letters, outbox, shipments
+from core.errors import FatalError, RetryableError
 from core.intake import ingest
 from core.outbox import OutboxRetry
 from core.runs import Trigger
@@ -57,3 +57,12 @@ def test_a_channel_that_fails_is_told_again_after_the_backoff(engine, clock):
     clock.advance(timedelta(seconds=31))
     run_dispatch(engine, clock, sink)
     assert [n.reference for n in sink.told] == ["omshub-1-1"]
+
+
+def test_a_channel_that_refuses_for_good_sends_the_notice_to_the_dead_letters_at_once(engine, clock):
+    shipped_order(engine, clock)
+    sink = FakeShipmentSink(fail_with=FatalError("422 from the shop: the order is closed"))
+    run_dispatch(engine, clock, sink)
+    with engine.connect() as conn:
+        [letter] = dead_letters.list_dead(conn)
+    assert letter["attempts"] == 1 and "order is closed" in letter["last_error"]
