@@ -12,7 +12,8 @@ from config.channels import JobConfig
 from config.providers import Role
 from config.settings import Config
 from connectors.base import Connector, OrderSource
-from core import bookmarks, fulfillment
+from core import bookmarks, cancellations, fulfillment
+from core.cancellations import FULFILLMENT_CANCEL
 from core.clock import Clock, SystemClock
 from core.errors import FatalError
 from core.fulfillment import FULFILLMENT_REQUESTED
@@ -23,7 +24,7 @@ from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
-from jobs.fulfillment import SHIPMENTS, capture_handler, pull_shipments, request_handler
+from jobs.fulfillment import SHIPMENTS, cancel_handler, capture_handler, pull_shipments, request_handler
 from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
@@ -84,6 +85,7 @@ class Catalog:
             SHIPMENT_CREATED: shipment_handler(connectors),
             FULFILLMENT_REQUESTED: request_handler(self.providers, engine, clock),
             PAYMENT_CAPTURE: capture_handler(self.providers, engine, clock),
+            FULFILLMENT_CANCEL: cancel_handler(self.providers, engine, clock),
             **(handlers or {}),
         }
 
@@ -177,6 +179,7 @@ class Catalog:
                 return
             while True:  # orders that became releasable get their fulfillment requests, a slice at a time
                 with scope.engine.begin() as conn:
+                    cancellations.cancel_released(conn, scope.clock.now())
                     released = fulfillment.release(conn, self.router, scope.clock.now())
                 scope.counts.created += released
                 dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, Engine, select
 
 from connectors.base import Connector
-from core import bookmarks, fulfillment, payments, provider_shipments
+from core import bookmarks, cancellations, fulfillment, payments, provider_shipments
 from core.bookmarks import Bookmark
 from core.clock import Clock
 from core.errors import FatalError
 from core.outbox import OutboxMessage
 from core.payments import CapturePolicy
-from core.providers import FulfillmentProvider
+from core.providers import FulfillmentAccepted, FulfillmentProvider
 from core.store.schema import orders
 from jobs.dispatch import Handler
 from jobs.runner import RunScope
@@ -31,6 +31,9 @@ def request_handler(providers: Mapping[str, Connector], engine: Engine, clock: C
         name = message.payload["provider"]
         provider = _fulfiller(providers, name)
         request = fulfillment.request_of(message.payload)
+        with engine.connect() as conn:
+            if cancellations.is_withdrawn(conn, request.reference):
+                return  # the order was canceled before this went out
         accepted = provider.find_fulfillment(request.reference, time_left=_CALL_SECONDS) if message.attempts else None
         if accepted is None:
             accepted = provider.create_fulfillment(request, time_left=_CALL_SECONDS)
@@ -60,6 +63,27 @@ def pull_shipments(
         if after is not None:
             bookmarks.save(conn, name, Bookmark(SHIPMENTS, after), scope.clock.now())
             scope.bookmark_after = after
+
+
+def cancel_handler(providers: Mapping[str, Connector], engine: Engine, clock: Clock) -> Handler:
+    """Ask the provider to cancel a released request; canceled only on its acknowledgement."""
+
+    def cancel(message: OutboxMessage) -> None:
+        payload = message.payload
+        provider = _fulfiller(providers, payload["provider"])
+        accepted: FulfillmentAccepted | None = None
+        if payload["provider_ref"]:
+            accepted = FulfillmentAccepted(payload["reference"], payload["provider_ref"])
+        else:  # sent but not (yet) confirmed: a timeout may have created it
+            accepted = provider.find_fulfillment(payload["reference"], time_left=_CALL_SECONDS)
+        done = accepted is None or provider.cancel_fulfillment(accepted, time_left=_CALL_SECONDS)
+        with engine.begin() as conn:
+            if done:
+                cancellations.acknowledged(conn, payload["reference"], clock.now())
+            else:
+                cancellations.refused(conn, payload["reference"], clock.now())
+
+    return cancel
 
 
 def capture_handler(providers: Mapping[str, Connector], engine: Engine, clock: Clock) -> Handler:

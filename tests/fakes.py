@@ -108,6 +108,9 @@ class FakeFulfillmentProvider:
     sends: int = 0
     lose_answer: bool = False
     shipped: list[ProviderShipment] = field(default_factory=list)
+    canceled: list[str] = field(default_factory=list)
+    too_late: bool = False
+    """Cancels are refused (the goods already left)."""
 
     def create_fulfillment(self, request: FulfillmentRequest, *, time_left: float | None = None) -> FulfillmentAccepted:
         self.sends += 1
@@ -123,6 +126,9 @@ class FakeFulfillmentProvider:
         return FulfillmentAccepted(reference, f"BP-{list(self.created).index(reference) + 1}")
 
     def cancel_fulfillment(self, accepted: FulfillmentAccepted, *, time_left: float | None = None) -> bool:
+        if self.too_late:
+            return False
+        self.canceled.append(accepted.reference)
         return True
 
     def shipments_since(
