@@ -60,10 +60,23 @@ def test_two_dispatchers_share_the_outbox_and_tell_the_shop_about_each_shipment_
         shop.stop()
     assert [worker.returncode for worker in workers] == [0, 0], [err[-2000:] for _out, err in outputs]
     reports = [json.loads(out) for out, _err in outputs]
-    assert all(r["status"] == "success" and r["fetched"] > 0 for r in reports), f"both should have delivered: {reports}"
+    assert all(r["status"] == "success" and r["fetched"] > 0 for r in reports), (
+        f"both should have delivered: {reports}; outbox: {outbox_summary(store_url)}"
+    )
     assert shop.state.calls["GET orders/{order_id}/notes"] == PARCELS, "each notice was handled by one process"
     assert shop.state.calls["POST orders/{order_id}/notes"] == PARCELS
     assert all(len([n for n in shop.state.notes(order_id) if n["customer_note"]]) == 1 for order_id in placed)
+
+
+def outbox_summary(store_url: str) -> list[tuple[object, ...]]:
+    """The outbox by status, due time and lease, to explain a failure."""
+    engine = make_engine(store_url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT status, topic, min(available_at), max(claimed_until), count(*) FROM outbox GROUP BY status, topic"
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
 
 
 def write_config(folder: Path, store_url: str, shop_url: str) -> Path:
