@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from core import bindings, outbox
+from core import bindings, channels, outbox
 from core.model import OrderStatus, PaymentStatus
 from core.providers import FulfillmentLine, FulfillmentRequest
 from core.routing import Router
@@ -36,14 +36,14 @@ class RequestStatus:
 
 def release(conn: Connection, router: Router, now: datetime, *, limit: int = 500) -> int:
     """Create the fulfillment requests of orders that became releasable; returns how many requests."""
-    made = 0
+    made, location_ids = 0, channels.location_ids(conn)
     for order in _releasable(conn, limit):
         for provider, request in _requests(conn, order, router):
             conn.execute(
                 fulfillment_requests.insert().values(
                     reference=request.reference,
                     order_id=order["id"],
-                    location_id=_location_id(conn, request.location),
+                    location_id=location_ids[request.location],
                     provider=provider,
                     status=RequestStatus.requested,
                     lines=[{"line_key": ln.line_key, "sku": ln.sku, "quantity": ln.quantity} for ln in request.lines],
@@ -161,10 +161,6 @@ def _line(row: Mapping[str, Any], sku: str, units: int, *, taxes_included: bool)
     return FulfillmentLine(
         str(row["line_key"]), sku, str(row["title"]), units, (part_net + units // 2) // units, part_tax
     )
-
-
-def _location_id(conn: Connection, code: str) -> int:
-    return int(conn.execute(select(stock_locations.c.id).where(stock_locations.c.code == code)).scalar_one())
 
 
 def _plain(value: Any) -> Any:
