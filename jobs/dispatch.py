@@ -33,6 +33,7 @@ def dispatch(scope: RunScope, handlers: Mapping[str, Handler], *, batch: int, po
             return
         scope.counts.fetched += len(claimed)
         for message in claimed:
+            scope.check()  # on shutdown, stop between messages: the rest are re-claimed once their lease ends
             _deliver(scope, message, handlers.get(message.topic), policy)
 
 

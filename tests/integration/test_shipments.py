@@ -8,7 +8,7 @@ from core import dead_letters, outbox, shipments
 from core.errors import FatalError, RetryableError
 from core.intake import ingest
 from core.outbox import OutboxRetry
-from core.runs import Trigger
+from core.runs import RunStatus, Trigger
 from core.shipments import ShipmentReport, ShippedLine, Tracking
 from jobs.dispatch import dispatch
 from jobs.report_shipments import shipment_handler
@@ -66,3 +66,27 @@ def test_a_channel_that_refuses_for_good_sends_the_notice_to_the_dead_letters_at
     with engine.connect() as conn:
         [letter] = dead_letters.list_dead(conn)
     assert letter["attempts"] == 1 and "order is closed" in letter["last_error"]
+
+
+def test_a_stopping_daemon_ends_dispatch_between_messages_and_the_rest_go_out_after_their_lease(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5})
+    ingest(engine, "web", [order(str(n), line("MUG", 1, line_id="a")) for n in (1, 2, 3)], clock=clock)
+    with engine.begin() as conn:
+        for n in (1, 2, 3):
+            shipments.record(conn, ShipmentReport(f"web:{n}", "near", {"MUG": 1}), clock.now())
+    runner = Runner(engine, clock, holder="t")
+    sink = FakeShipmentSink()
+
+    def tell_then_stop(message):
+        sink.report_shipment(shipments.notice_of(message.payload))
+        runner.stop.set()  # SIGTERM arrives while the first notice is out
+
+    handlers = {shipments.SHIPMENT_CREATED: tell_then_stop}
+    work = lambda scope: dispatch(scope, handlers, batch=10, policy=OutboxRetry())  # noqa: E731
+    report = runner.run_shared(("dispatch", ""), work, trigger=Trigger.manual, deadline=timedelta(minutes=1))
+    assert report.status is RunStatus.aborted and len(sink.told) == 1
+    runner.stop.clear()
+    clock.advance(timedelta(minutes=6))
+    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)})}
+    runner.run_shared(("dispatch", ""), work, trigger=Trigger.manual, deadline=timedelta(minutes=1))
+    assert sorted(n.order_external_id for n in sink.told) == ["1", "2", "3"]
