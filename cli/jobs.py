@@ -182,15 +182,17 @@ def backfill(
 
 
 def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
-    """Per channel: last successful pull, lag, quarantine, dead letters and stock drift found by the last
-    verify-inventory run; exits 1 when a channel is stale."""
+    """Per channel: last successful pull, lag, quarantine, dead letters, stock drift found by the last
+    verify-inventory run, and orders whose payment authorization lapses within a day; exits 1 when a channel is
+    stale."""
     h: Hub = hub(ctx)
     with h.engine.connect() as conn:
         rows = channel_status(conn, h.catalog(), h.clock.now())
     if json_out:
         print_json(rows)
     else:
-        columns = ["channel", "last_success", "lag", "quarantined", "dead_letters", "drift", "verified_at", "state"]
+        columns = ["channel", "last_success", "lag", "quarantined", "dead_letters", "drift", "verified_at"]
+        columns += ["expiring_authorizations", "state"]
         print_table(rows, columns, title="channels")
     stale = [r["channel"] for r in rows if r["state"] == "stale"]
     if stale:

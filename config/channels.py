@@ -86,6 +86,9 @@ class ChannelPayments(Section):
         default="last_shipment",
         description="one capture per order (processors without multiple captures): at the first or the last shipment",
     )
+    authorization_days: int = Field(
+        default=7, ge=1, description="how long the processor holds an uncaptured authorization (Stripe cards: 7)"
+    )
 
 
 class ChannelConfig(Section):

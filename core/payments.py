@@ -5,13 +5,13 @@ first capture), through an outbox row whose reference (`cap-ORDER`) is the proce
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Connection, func, select, update
 
 from core import outbox
-from core.model import FulfillmentStatus, PaymentStatus
+from core.model import FulfillmentStatus, OrderStatus, PaymentStatus
 from core.providers import PaymentResult, PaymentState
 from core.store.schema import orders
 from core.store.schema import outbox as outbox_rows
@@ -66,3 +66,17 @@ def record(conn: Connection, order_id: int, result: PaymentResult, now: datetime
         .where(orders.c.id == order_id)
         .values(captured_total=result.captured, payment_status=status.value, updated_at=now)
     )
+
+
+def expiring_authorizations(conn: Connection, channel: str, lapse_after: timedelta, now: datetime) -> int:
+    """Orders of the channel still waiting to ship whose authorization lapses within a day: capture or ship them
+    first (a capture after the lapse is refused, and is not retried)."""
+    query = select(func.count()).where(
+        orders.c.channel == channel,
+        orders.c.payment_status == PaymentStatus.authorized.value,
+        orders.c.payment_reference.is_not(None),
+        orders.c.status.not_in([OrderStatus.canceled.value, OrderStatus.archived.value]),
+        orders.c.fulfillment_status.not_in([FulfillmentStatus.shipped.value, FulfillmentStatus.delivered.value]),
+        orders.c.placed_at < now - lapse_after + timedelta(days=1),
+    )
+    return int(conn.execute(query).scalar_one())

@@ -1,5 +1,6 @@
-"""Channel health for `omshub status` and monitoring: last success, lag, quarantine, dead letters, and the
-levels the last verify-inventory run found drifted in the channel (re-pushed in that run)."""
+"""Channel health for `omshub status` and monitoring: last success, lag, quarantine, dead letters, the
+levels the last verify-inventory run found drifted in the channel (re-pushed in that run), and orders whose
+payment authorization lapses within a day while they wait to ship."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from config.channels import JobConfig
-from core import runs
+from core import payments, runs
 from core.outbox import OutboxStatus
 from core.store.schema import outbox, quarantine
 from jobs.catalog import PULL, VERIFY, Catalog
@@ -42,6 +43,11 @@ def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[di
                 "dead_letters": dead,
                 "drift": verified[name]["updated"] if name in verified else None,
                 "verified_at": verified[name]["finished_at"] if name in verified else None,
+                "expiring_authorizations": None
+                if channel.payments is None
+                else payments.expiring_authorizations(
+                    conn, name, timedelta(days=channel.payments.authorization_days), now
+                ),
                 "state": _state(channel.type, interval, last, now),
             }
         )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import fulfillment
+from core import fulfillment, payments
 from core.intake import ingest
 from core.outbox import OutboxRetry
 from core.payments import PAYMENT_CAPTURE, CapturePolicy
@@ -18,7 +18,7 @@ from jobs.dispatch import dispatch
 from jobs.fulfillment import capture_handler, pull_shipments, request_handler
 from jobs.runner import Runner
 from tests.fakes import FakeConnector, FakeFulfillmentProvider, FakePaymentProcessor
-from tests.support import line, order, setup_hub
+from tests.support import T0, line, order, setup_hub
 
 ROUTER = Router({"near": "bp"})
 
@@ -117,3 +117,22 @@ def test_an_order_without_a_payment_reference_is_not_captured(engine, clock):
     )
     dispatch_all(engine, clock, provider, processor)
     assert processor.captures == {} and payment(engine) == ("authorized", 0)
+
+
+def test_orders_waiting_to_ship_whose_authorization_lapses_within_a_day_are_counted(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 9})
+    ingest(
+        engine,
+        "web",
+        [
+            authorized("1", line("MUG", 1)),
+            order("2", line("MUG", 1), payment_status="authorized"),  # no reference: the hub does not capture it
+            {**authorized("3", line("MUG", 1)), "fulfillment_status": "shipped"},
+        ],
+        clock=clock,
+    )
+    seven_days = timedelta(days=7)
+    with engine.connect() as conn:
+        placed = T0
+        assert payments.expiring_authorizations(conn, "web", seven_days, placed + timedelta(days=5)) == 0
+        assert payments.expiring_authorizations(conn, "web", seven_days, placed + timedelta(days=6, hours=12)) == 1
