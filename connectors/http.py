@@ -129,6 +129,39 @@ def make_client(
     )
 
 
+Sender = Callable[[httpx.Client, httpx.Request], httpx.Response]
+
+
+def sender_within(
+    policy: RetryPolicy,
+    time_left: float | None,
+    *,
+    idempotent: bool | None = None,
+    before_request: Callable[[httpx.Request], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = SystemClock(),
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Sender:
+    """`send` for the requests of one operation: each retries under `policy`, and all give up at the same
+    deadline, `time_left` seconds from now (None: no deadline). Made per operation, not per connector: the
+    jobs of one channel share its connector from several threads."""
+    deadline = None if time_left is None else Deadline.after(time_left, monotonic=monotonic)
+
+    def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
+        return send(
+            client,
+            request,
+            policy=policy,
+            deadline=deadline,
+            idempotent=idempotent,
+            before_request=before_request,
+            sleep=sleep,
+            clock=clock,
+        )
+
+    return send_one
+
+
 def send(
     client: httpx.Client,
     request: httpx.Request,

@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window, retry_moved
-from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
+from connectors.http import HttpSettings, RetryPolicy, json_body, make_client, send, sender_within
 from connectors.keyset import ChangeTimePaginator
 from connectors.medusa import auth, shipments
 from connectors.medusa.mapper import map_page
@@ -105,26 +105,22 @@ class MedusaConnector:
     def _sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Callable[..., httpx.Response]:
         """Send with retries up to the caller's deadline; with a session token, a 401 fetches a new token and
         the request is sent once more (refused, it was not acted on)."""
-        deadline = None if time_left is None else Deadline.after(time_left, monotonic=self._clock)
         token = self.token
+        hook = None if token is None else token.before_request
+        attempt = sender_within(
+            self.policy, time_left, idempotent=idempotent, before_request=hook, sleep=self._sleep, monotonic=self._clock
+        )
 
         def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
-            def attempt() -> httpx.Response:
-                hook = None if token is None else token.before_request
-                return send(
-                    client, request, policy=self.policy, deadline=deadline, idempotent=idempotent,
-                    before_request=hook, sleep=self._sleep,
-                )  # fmt: skip
-
             try:
-                return attempt()
+                return attempt(client, request)
             except auth.LoginRefused:
                 raise
             except CredentialsRejected as exc:
                 if token is None or exc.status != 401:
                     raise
                 token.forget()
-                return attempt()
+                return attempt(client, request)
 
         return send_one
 

@@ -16,7 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window, retry_moved
-from connectors.http import Deadline, HttpSettings, RetryPolicy, json_body, make_client, send
+from connectors.http import HttpSettings, RetryPolicy, Sender, json_body, make_client, sender_within
 from connectors.paging import LinkHeaderPaginator, iterate_pages
 from connectors.shopify.mapper import map_page
 from connectors.shopify.pacing import CallLimitPacer
@@ -80,23 +80,11 @@ class ShopifyConnector:
         self._catalogue_read_at: float | None = None
         self._sleep = sleep
 
-    def _sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Callable[..., httpx.Response]:
-        """Send with this connector's retry policy and pacing, giving up at the caller's deadline.
-        Per call, not per connector: the jobs of one channel share the connector from several threads."""
-        deadline = None if time_left is None else Deadline.after(time_left)
-
-        def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
-            return send(
-                client,
-                request,
-                policy=self.policy,
-                deadline=deadline,
-                idempotent=idempotent,
-                sleep=self._sleep,
-                before_request=self.pacer.before_request,
-            )
-
-        return send_one
+    def _sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Sender:
+        """This connector's retry policy and pacing, giving up at the caller's deadline."""
+        return sender_within(
+            self.policy, time_left, idempotent=idempotent, sleep=self._sleep, before_request=self.pacer.before_request
+        )
 
     def order_pages(self, window: Window, *, time_left: float | None = None) -> Iterator[OrderPage]:
         params = {

@@ -24,12 +24,11 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import ChannelSettings
-from connectors.http import Deadline, HttpSettings, RetryPolicy, describe, excerpt, json_body, make_client, send
+from connectors.http import HttpSettings, RetryPolicy, Sender, describe, excerpt, json_body, make_client, sender_within
 from connectors.stripe import schema
 from core.clock import Clock, SystemClock
 from core.errors import FatalError, OmshubError, RequestRejected, RetryableError
 
-Sender = Callable[[httpx.Client, httpx.Request], httpx.Response]
 MAX_KEY_CHARS = 255
 _RETRY_CODES = frozenset({"idempotency_key_in_use", "lock_timeout", "rate_limit"})
 _LEFT_TO_HTTP = frozenset({401, 403, 429})
@@ -82,12 +81,7 @@ class StripeClient:
 
     def sender(self, time_left: float | None) -> Sender:
         """Per operation: every request of one operation gives up at the same deadline."""
-        deadline = None if time_left is None else Deadline.after(time_left)
-
-        def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
-            return send(client, request, policy=self.policy, deadline=deadline, sleep=self._sleep, clock=self._clock)
-
-        return send_one
+        return sender_within(self.policy, time_left, sleep=self._sleep, clock=self._clock)
 
     def get(self, path: str, params: Mapping[str, str], *, send: Sender) -> Any:
         return json_body(send(self.http, self.http.build_request("GET", path, params=params)))

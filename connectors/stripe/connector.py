@@ -22,9 +22,10 @@ from typing import Any
 import httpx
 
 from connectors.base import ChannelSettings, ConnectorType
+from connectors.http import Sender
 from connectors.paging import CursorPaginator, iterate_pages
 from connectors.stripe import mapper, schema
-from connectors.stripe.client import Declined, Sender, StripeClient, StripeOptions, secret_key
+from connectors.stripe.client import Declined, StripeClient, StripeOptions, secret_key
 from core.clock import Clock, SystemClock
 from core.errors import CredentialsRejected, FatalError, OmshubError
 from core.money import format_money

@@ -15,11 +15,10 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.base import ChannelSettings
-from connectors.http import Deadline, HttpSettings, RetryPolicy, make_client, send
+from connectors.http import HttpSettings, RetryPolicy, Sender, make_client, sender_within
 from connectors.woocommerce.mapper import STATUSES
 from core.errors import FatalError
 
-Sender = Callable[[httpx.Client, httpx.Request], httpx.Response]
 API_PATH = "/wp-json/wc/v3/"
 
 
@@ -83,16 +82,8 @@ class WooClient:
         self._sleep = sleep
 
     def sender(self, time_left: float | None, *, idempotent: bool | None = None) -> Sender:
-        """Send with the retry policy, giving up at the caller's deadline. Per call, not per connector: the
-        jobs of one channel share the connector from several threads."""
-        deadline = None if time_left is None else Deadline.after(time_left)
-
-        def send_one(client: httpx.Client, request: httpx.Request) -> httpx.Response:
-            return send(
-                client, request, policy=self.policy, deadline=deadline, idempotent=idempotent, sleep=self._sleep
-            )
-
-        return send_one
+        """Send with the retry policy, giving up at the caller's deadline (see http.sender_within)."""
+        return sender_within(self.policy, time_left, idempotent=idempotent, sleep=self._sleep)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Request:
         return self.http.build_request(method, path, **kwargs)

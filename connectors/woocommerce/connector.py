@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.http import Sender
 from connectors.keyset import ChangeTimePaginator
 from connectors.paging import PageNumberPaginator, iterate_pages
 from connectors.woocommerce import mapper, schema, shipments
-from connectors.woocommerce.client import Sender, WooClient, WooCommerceOptions, records_list
+from connectors.woocommerce.client import WooClient, WooCommerceOptions, records_list
 from connectors.woocommerce.stock import StockWriter
 from core.errors import CredentialsRejected, OmshubError, RequestRejected
 from core.model import CanonicalOrder

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from connectors.base import PushResult, retry_moved
-from connectors.http import json_body
+from connectors.http import Sender, json_body
 from connectors.paging import PageNumberPaginator, iterate_pages
-from connectors.woocommerce.client import Sender, WooClient, WooCommerceOptions, records_list
+from connectors.woocommerce.client import WooClient, WooCommerceOptions, records_list
 from core.errors import RequestRejected
 from core.publish import WHOLE_CHANNEL, Published
 
