@@ -18,7 +18,6 @@ from core.model import OrderStatus
 from core.store.schema import fulfillment_requests, orders
 
 FULFILLMENT_CANCEL = "fulfillment.cancel_requested"
-CANCEL_REQUESTED, CANCELED, CANCEL_REFUSED = "cancel_requested", "canceled", "cancel_refused"
 _OPEN = (RequestStatus.requested, RequestStatus.accepted)
 
 
@@ -29,7 +28,7 @@ def cancel_released(conn: Connection, now: datetime) -> int:
     due = conn.execute(select(fulfillment_requests).where(fr.status.in_(_OPEN), fr.order_id.in_(canceled))).mappings()
     rows = [dict(row) for row in due]
     for row in rows:
-        _set_status(conn, row["id"], CANCEL_REQUESTED, now)
+        _set_status(conn, row["id"], RequestStatus.cancel_requested, now)
         payload = {"provider": row["provider"], "reference": row["reference"], "provider_ref": row["provider_ref"]}
         outbox.append(conn, [outbox.Event(FULFILLMENT_CANCEL, "order", str(row["order_id"]), payload)], now)
     return len(rows)
@@ -38,17 +37,17 @@ def cancel_released(conn: Connection, now: datetime) -> int:
 def is_withdrawn(conn: Connection, reference: str) -> bool:
     """True when the request's order was canceled before it was sent: it is not to be sent any more."""
     status = conn.execute(select(fulfillment_requests.c.status).where(fulfillment_requests.c.reference == reference))
-    return status.scalar_one_or_none() in (CANCEL_REQUESTED, CANCELED)
+    return status.scalar_one_or_none() in (RequestStatus.cancel_requested, RequestStatus.canceled)
 
 
 def acknowledged(conn: Connection, reference: str, now: datetime) -> None:
-    _set_status(conn, _request(conn, reference)["id"], CANCELED, now)
+    _set_status(conn, _request(conn, reference)["id"], RequestStatus.canceled, now)
 
 
 def refused(conn: Connection, reference: str, now: datetime) -> None:
     """The provider could not cancel (already shipped): the order needs a person and, likely, a return."""
     request = _request(conn, reference)
-    _set_status(conn, request["id"], CANCEL_REFUSED, now)
+    _set_status(conn, request["id"], RequestStatus.cancel_refused, now)
     reason = (
         f"canceled in the channel after {request['provider']} had shipped it ({reference});"
         " open a return for the units that left"
@@ -65,7 +64,7 @@ def _request(conn: Connection, reference: str) -> dict[str, Any]:
     return dict(row.one())
 
 
-def _set_status(conn: Connection, request_id: int, status: str, now: datetime) -> None:
+def _set_status(conn: Connection, request_id: int, status: RequestStatus, now: datetime) -> None:
     conn.execute(
         update(fulfillment_requests)
         .where(fulfillment_requests.c.id == request_id)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -27,11 +28,16 @@ REQUEST_KIND = "fulfillment_request"
 RELEASABLE = (PaymentStatus.authorized, PaymentStatus.partially_captured, PaymentStatus.captured)
 
 
-class RequestStatus:
+class RequestStatus(StrEnum):
+    """Where a fulfillment request stands, from release to shipment or cancellation."""
+
     requested = "requested"
     accepted = "accepted"
     partially_shipped = "partially_shipped"
     shipped = "shipped"
+    cancel_requested = "cancel_requested"
+    canceled = "canceled"
+    cancel_refused = "cancel_refused"
 
 
 def release(conn: Connection, router: Router, now: datetime, *, limit: int = 500) -> int:
