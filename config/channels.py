@@ -79,15 +79,21 @@ class ChannelPayments(Section):
     """How the hub takes the money of this channel's orders (orders that carry a payment reference)."""
 
     processor: str = Field(description="a [providers] entry with role payment")
-    capture: Literal["on_shipment", "manual"] = Field(
-        default="on_shipment", description="capture when the goods ship, or leave capturing to people"
+    capture: Literal["on_placement", "on_shipment", "manual"] = Field(
+        default="on_shipment",
+        description="capture as soon as the order is authorized, for what ships when it ships, or leave it to people",
     )
     single_capture_at: Literal["first_shipment", "last_shipment"] = Field(
         default="last_shipment",
         description="one capture per order (processors without multiple captures): at the first or the last shipment",
     )
     authorization_days: int = Field(
-        default=7, ge=1, description="how long the processor holds an uncaptured authorization (Stripe cards: 7)"
+        default=7,
+        ge=1,
+        description="how long an uncaptured authorization lasts when the processor does not say (Stripe cards: 7)",
+    )
+    expiry_warning_hours: int = Field(
+        default=24, ge=1, description="`omshub status` counts orders whose authorization lapses within this time"
     )
 
 

@@ -57,6 +57,11 @@ class FatalError(OmshubError):
     """A failure that retrying cannot fix (auth, bad request, bad configuration)."""
 
 
+class AuthorizationExpired(FatalError):
+    """The payment's authorization lapsed (or the processor canceled it): capturing it cannot succeed; it needs a
+    new authorization or a new payment."""
+
+
 class CredentialsRejected(FatalError):
     """The other side refused our credentials or their scopes (HTTP 401/403)."""
 

@@ -12,19 +12,20 @@ from config.channels import JobConfig
 from config.providers import Role
 from config.settings import Config
 from connectors.base import Connector, OrderSource
-from core import bookmarks, cancellations, fulfillment
+from core import bookmarks, cancellations, fulfillment, payments
 from core.cancellations import FULFILLMENT_CANCEL
 from core.clock import Clock, SystemClock
 from core.errors import FatalError
 from core.fulfillment import FULFILLMENT_REQUESTED
 from core.outbox import OutboxRetry, OutboxStatus
-from core.payments import PAYMENT_CAPTURE, CapturePolicy
+from core.payments import PAYMENT_OPERATION, PaymentPolicy
 from core.routing import Router, Rule
 from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
-from jobs.fulfillment import SHIPMENTS, cancel_handler, capture_handler, pull_shipments, request_handler
+from jobs.fulfillment import SHIPMENTS, cancel_handler, pull_shipments, request_handler
+from jobs.payments import payment_handler
 from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
@@ -81,10 +82,11 @@ class Catalog:
             config.routing.fulfillment,
             [Rule(r.provider, r.location, r.country, r.sku_prefix) for r in config.routing.rules],
         )
+        self.policies = self._payment_policies()
         self.handlers = {
             SHIPMENT_CREATED: shipment_handler(connectors),
             FULFILLMENT_REQUESTED: request_handler(self.providers, engine, clock),
-            PAYMENT_CAPTURE: capture_handler(self.providers, engine, clock),
+            PAYMENT_OPERATION: payment_handler(self.providers, engine, clock),
             FULFILLMENT_CANCEL: cancel_handler(self.providers, engine, clock),
             **(handlers or {}),
         }
@@ -148,6 +150,20 @@ class Catalog:
             return JobDef((job, channel), jobs.verify_inventory, verify_inventory_work(self, channel), lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
 
+    def _payment_policies(self) -> dict[str, PaymentPolicy]:
+        """Each channel whose money the hub settles: its capture policy, and whether its processor can capture
+        more than once."""
+        policies = {}
+        for name, channel in self.config.channels.items():
+            if channel.payments is None:
+                continue
+            connector = self.providers.get(channel.payments.processor)
+            processor = connector.payments if connector is not None else None
+            multiple = processor is not None and processor.capabilities.multiple_captures
+            cfg = channel.payments
+            policies[name] = PaymentPolicy(cfg.processor, cfg.capture, cfg.single_capture_at, multiple)
+        return policies
+
     def _fulfillers(self) -> list[str]:
         return [name for name, p in self.config.providers.items() if p.role is Role.fulfillment]
 
@@ -159,11 +175,7 @@ class Catalog:
         source = self.providers[provider].fulfillment
         assert source is not None
 
-        captures = {
-            name: CapturePolicy(ch.payments.processor, ch.payments.single_capture_at)
-            for name, ch in self.config.channels.items()
-            if ch.payments is not None and ch.payments.capture == "on_shipment"
-        }
+        captures = self.policies
 
         def work(scope: RunScope) -> None:
             pull_shipments(scope, provider, source, captures)
@@ -180,6 +192,9 @@ class Catalog:
             while True:  # orders that became releasable get their fulfillment requests, a slice at a time
                 with scope.engine.begin() as conn:
                     cancellations.cancel_released(conn, scope.clock.now())
+                    payments.settle_canceled(conn, self.policies, scope.clock.now())
+                    payments.capture_on_placement(conn, self.policies, scope.clock.now())
+                    payments.inspect_authorizations(conn, self.policies, scope.clock.now())
                     released = fulfillment.release(conn, self.router, scope.clock.now())
                 scope.counts.created += released
                 dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())

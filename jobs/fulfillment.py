@@ -13,7 +13,7 @@ from core.bookmarks import Bookmark
 from core.clock import Clock
 from core.errors import FatalError
 from core.outbox import OutboxMessage
-from core.payments import CapturePolicy
+from core.payments import PaymentPolicy
 from core.providers import FulfillmentAccepted, FulfillmentProvider
 from core.store.schema import orders
 from jobs.dispatch import Handler
@@ -44,7 +44,7 @@ def request_handler(providers: Mapping[str, Connector], engine: Engine, clock: C
 
 
 def pull_shipments(
-    scope: RunScope, name: str, provider: FulfillmentProvider, captures: Mapping[str, CapturePolicy] | None = None
+    scope: RunScope, name: str, provider: FulfillmentProvider, captures: Mapping[str, PaymentPolicy] | None = None
 ) -> None:
     """Take in the provider's shipments since the bookmark, each one once, the bookmark with them; queue the
     payment captures the channels' policies ask for (`captures`: channel → policy)."""
@@ -84,24 +84,6 @@ def cancel_handler(providers: Mapping[str, Connector], engine: Engine, clock: Cl
                 cancellations.refused(conn, payload["reference"], clock.now())
 
     return cancel
-
-
-def capture_handler(providers: Mapping[str, Connector], engine: Engine, clock: Clock) -> Handler:
-    """Capture an order's payment with the processor; its reference is the idempotency key, the same on every
-    try, so a repeat after a timeout is answered with the first result rather than a second capture."""
-
-    def capture(message: OutboxMessage) -> None:
-        payload = message.payload
-        connector = providers.get(payload["processor"])
-        if connector is None or connector.payments is None:
-            raise FatalError(f"payment processor {payload['processor']!r} is not configured under [providers]")
-        result = connector.payments.capture(
-            payload["payment_reference"], payload["amount"], reference=payload["reference"], time_left=_CALL_SECONDS
-        )
-        with engine.begin() as conn:
-            payments.record(conn, payload["order_id"], result, clock.now())
-
-    return capture
 
 
 def _channel_of(conn: Connection, order_id: int) -> str:

@@ -46,7 +46,11 @@ def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[di
                 "expiring_authorizations": None
                 if channel.payments is None
                 else payments.expiring_authorizations(
-                    conn, name, timedelta(days=channel.payments.authorization_days), now
+                    conn,
+                    name,
+                    timedelta(days=channel.payments.authorization_days),
+                    now,
+                    warn=timedelta(hours=channel.payments.expiry_warning_hours),
                 ),
                 "state": _state(channel.type, interval, last, now),
             }

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.base import OrderPage, PushResult, Window
-from core.errors import UnknownOutcome
+from core.errors import AuthorizationExpired, FatalError, UnknownOutcome
 from core.model import CanonicalOrder
 from core.providers import (
     Capabilities,
@@ -139,23 +139,75 @@ class FakeFulfillmentProvider:
 
 @dataclass
 class FakePaymentProcessor:
-    """Captures what it is asked to once per reference (as an idempotency key does); `decline` refuses."""
+    """A processor that does each operation once per reference (as an idempotency key does). `decline` refuses
+    captures as a card decline; `multiple` allows several captures (else the first settles the authorization);
+    `lost` names references whose first call takes effect but answers with an unknown outcome; `expired`
+    makes captures find the authorization lapsed."""
 
     authorized: int = 10_000
-    captures: dict[str, int] = field(default_factory=dict)
+    multiple: bool = False
     decline: bool = False
+    expired: bool = False
+    expires_at: datetime | None = None
+    lost: set[str] = field(default_factory=set)
+    captures: dict[str, int] = field(default_factory=dict)
+    refunds: dict[str, int] = field(default_factory=dict)
+    released: bool = False
+    calls: list[str] = field(default_factory=list)
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(partial_capture=True, multiple_captures=False)
+        return Capabilities(partial_capture=True, multiple_captures=self.multiple)
 
     def capture(
         self, payment_ref: str, amount: int, *, reference: str, time_left: float | None = None
     ) -> PaymentResult:
+        self.calls.append(reference)
+        if self.expired:
+            raise AuthorizationExpired(f"{payment_ref}: the authorization was canceled (it expired)")
         if self.decline:
             return PaymentResult(
                 payment_ref, PaymentState.failed, "EUR", self.authorized, 0, 0, declined="expired_card"
             )
-        self.captures.setdefault(reference, amount)
-        captured = sum(self.captures.values())
-        return PaymentResult(payment_ref, PaymentState.captured, "EUR", self.authorized, captured, 0)
+        if reference not in self.captures:
+            settled = self.captures and not self.multiple
+            if settled or amount > self.authorized - sum(self.captures.values()):
+                raise FatalError(f"{payment_ref}: cannot capture {amount}")
+            self.captures[reference] = amount
+        return self._answer(payment_ref, reference)
+
+    def refund(self, payment_ref: str, amount: int, *, reference: str, time_left: float | None = None) -> PaymentResult:
+        self.calls.append(reference)
+        if reference not in self.refunds:
+            if amount > sum(self.captures.values()) - sum(self.refunds.values()):
+                raise FatalError(f"{payment_ref}: cannot refund {amount}")
+            self.refunds[reference] = amount
+        return self._answer(payment_ref, reference)
+
+    def cancel(self, payment_ref: str, *, reference: str, time_left: float | None = None) -> PaymentResult:
+        self.calls.append(reference)
+        self.released = True
+        return self._answer(payment_ref, reference)
+
+    def retrieve(self, payment_ref: str, *, time_left: float | None = None) -> PaymentResult:
+        return self.state(payment_ref)
+
+    def state(self, payment_ref: str) -> PaymentResult:
+        captured, refunded = sum(self.captures.values()), sum(self.refunds.values())
+        if refunded:
+            state = PaymentState.refunded if refunded >= captured else PaymentState.partially_refunded
+        elif self.released and not captured:
+            state = PaymentState.canceled
+        elif captured:
+            whole = captured >= self.authorized or not self.multiple
+            state = PaymentState.captured if whole else PaymentState.partially_captured
+        else:
+            state = PaymentState.authorized
+        expires = self.expires_at if state is PaymentState.authorized else None
+        return PaymentResult(payment_ref, state, "EUR", self.authorized, captured, refunded, expires_at=expires)
+
+    def _answer(self, payment_ref: str, reference: str) -> PaymentResult:
+        if reference in self.lost:
+            self.lost.discard(reference)
+            raise UnknownOutcome(f"{reference}: timed out after sending")
+        return self.state(payment_ref)

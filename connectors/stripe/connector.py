@@ -1,7 +1,8 @@
 """The Stripe connector: a payment processor over PaymentIntents with manual capture.
 
     authorize  POST /v1/payment_intents                 capture_method=manual, confirm=true, metadata[reference]
-    capture    POST /v1/payment_intents/{id}/capture    amount_to_capture (final_capture=false with multicapture)
+    capture    POST /v1/payment_intents/{id}/capture    amount_to_capture, metadata[REFERENCE] (final_capture=false
+                                                        with multicapture)
     refund     POST /v1/refunds                         payment_intent, amount, metadata[reference]
     cancel     POST /v1/payment_intents/{id}/cancel
     retrieve   GET  /v1/payment_intents/{id}            expand[]=latest_charge (refunds and expiry are on it)
@@ -27,13 +28,11 @@ from connectors.paging import CursorPaginator, iterate_pages
 from connectors.stripe import mapper, schema
 from connectors.stripe.client import Declined, StripeClient, StripeOptions, secret_key
 from core.clock import Clock, SystemClock
-from core.errors import CredentialsRejected, FatalError, OmshubError
+from core.errors import AuthorizationExpired, CredentialsRejected, FatalError, OmshubError
 from core.money import format_money
 from core.providers import Capabilities, PaymentResult
 
 INTENTS = "/v1/payment_intents"
-CAPTURE_KEY = "capture_reference"
-"""Intent metadata naming the reference of the latest capture."""
 _EXPANDED = {"expand[]": "latest_charge"}
 _REFUND_PAGES = CursorPaginator.after_last_record()
 
@@ -78,11 +77,11 @@ class StripeConnector:
         send = self.stripe.sender(time_left)
         raw = self._intent(payment_ref, send)
         intent = schema.intent(raw)
-        if intent.metadata.get(CAPTURE_KEY) == reference:
-            return self._result(raw)  # captured by an earlier attempt of this operation
+        if reference in intent.metadata:
+            return self._result(raw)  # captured by an earlier attempt of this operation (each capture names itself)
         self._check_capturable(intent, _positive(amount, "capture"))
         wire = str(schema.to_wire(amount, intent.currency))
-        form = {"amount_to_capture": wire, f"metadata[{CAPTURE_KEY}]": reference}
+        form = {"amount_to_capture": wire, f"metadata[{reference}]": wire}
         if self.options.multicapture:
             form["final_capture"] = "false"
         return self._post(f"{INTENTS}/{payment_ref}/capture", {**form, **_EXPANDED}, reference=reference, send=send)
@@ -159,10 +158,11 @@ class StripeConnector:
         if intent.status == "canceled":
             reason = intent.cancellation_reason or "no reason given"
             why = "it expired" if reason == "automatic" else reason
-            raise FatalError(f"{intent.id}: the authorization was canceled ({why}); reauthorize or take a new payment")
+            error = AuthorizationExpired if reason == "automatic" else FatalError
+            raise error(f"{intent.id}: the authorization was canceled ({why}); reauthorize or take a new payment")
         expires = mapper.expires_at(intent, authorization_days=self.options.authorization_days)
         if expires is not None and self._clock.now() >= expires:
-            raise FatalError(
+            raise AuthorizationExpired(
                 f"{intent.id}: the authorization expired at {expires.isoformat()}; a capture would fail:"
                 " reauthorize or take a new payment"
             )

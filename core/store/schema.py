@@ -79,6 +79,9 @@ orders = Table(
     Column("notes", Text),
     Column("payment_reference", String(255)),
     Column("captured_total", Money, nullable=False, server_default="0"),
+    Column("authorized_total", Money),
+    Column("refunded_total", Money, nullable=False, server_default="0"),
+    Column("authorization_expires_at", UTCDateTime),
     Column("taxes_included", Boolean, nullable=False),
     Column("subtotal", Money, nullable=False),
     Column("discount_total", Money, nullable=False),
@@ -289,6 +292,24 @@ shipments = Table(
     Index("ix_shipments_order_id", "order_id"),
 )
 
+tracking_pushes = Table(
+    "tracking_pushes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shipment_id", Id, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    Column("outbox_id", Id, ForeignKey("outbox.id", ondelete="SET NULL")),
+    Column("number", String(255)),
+    Column("carrier", String(100)),
+    Column("url", Text),
+    Column("status", String(16), nullable=False),
+    Column("checks", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shipment_id", "number"),
+    Index("ix_tracking_pushes_shipment_id", "shipment_id"),
+    Index("ix_tracking_pushes_status", "status"),
+)
+
 outbox_replays = Table(
     "outbox_replays",
     metadata,
@@ -315,4 +336,25 @@ fulfillment_requests = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_fulfillment_requests_order_id", "order_id"),
+)
+
+payment_operations = Table(
+    "payment_operations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("processor", String(100), nullable=False),
+    Column("payment_reference", String(255), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cause", String(255), nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("order_id", "kind", "sequence"),
+    Index("ix_payment_operations_status", "status"),
 )

@@ -16,7 +16,7 @@ from sandbox.shopify.faults import Faults
 from sandbox.shopify.responses import json_response
 from sandbox.stripe import intents
 from sandbox.stripe.errors import StripeError, error_response, invalid_param, on_http_error, on_stripe_error
-from sandbox.stripe.form import Form, parse_form, read_bool, read_expand, read_int, read_str
+from sandbox.stripe.form import Form, parse_form, read_bool, read_expand, read_int, read_metadata, read_str
 from sandbox.stripe.gate import StripeGate
 from sandbox.stripe.idempotency import Saved
 from sandbox.stripe.model import PaymentIntent, charge_json, intent_json, list_json, refund_json
@@ -105,7 +105,8 @@ def _intent_routes(state: StripeState) -> APIRouter:
     async def capture(id: str, request: Request) -> Response:
         def act(form: Form) -> Json:
             amount, final = read_int(form, "amount_to_capture"), read_bool(form, "final_capture", True)
-            return shown(intents.capture(state, state.intent(id), amount, final=final), form.get("expand"))
+            captured = intents.capture(state, state.intent(id), amount, final=final, metadata=read_metadata(form))
+            return shown(captured, form.get("expand"))
 
         return await run_post(state, request, act)
 

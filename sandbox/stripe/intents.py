@@ -135,12 +135,21 @@ def _authorize(state: StripeState, intent: PaymentIntent, method: str) -> None:
     intent.authorized_at = state.now()
     if intent.capture_method == "manual":
         intent.status, intent.amount_capturable = "requires_capture", intent.amount
+        charge.capture_before = intent.authorized_at + state.authorization_window
     else:
         intent.status, intent.amount_received, charge.amount_captured = "succeeded", intent.amount, intent.amount
 
 
-def capture(state: StripeState, intent: PaymentIntent, amount: int | None, *, final: bool = True) -> PaymentIntent:
-    """Capture `amount` (all that is capturable when None); a final capture releases the rest."""
+def capture(
+    state: StripeState,
+    intent: PaymentIntent,
+    amount: int | None,
+    *,
+    final: bool = True,
+    metadata: dict[str, str] | None = None,
+) -> PaymentIntent:
+    """Capture `amount` (all that is capturable when None); a final capture releases the rest, which the
+    charge then counts in `amount_refunded`, as Stripe does. `metadata` is merged into the intent's."""
     with state.lock:
         if intent.status != "requires_capture":
             raise unexpected_state(
@@ -155,9 +164,14 @@ def capture(state: StripeState, intent: PaymentIntent, amount: int | None, *, fi
                 code="amount_too_large",
                 param="amount_to_capture",
             )
-        state.charge(intent.latest_charge or "").amount_captured += taken
+        charge = state.charge(intent.latest_charge or "")
+        charge.amount_captured += taken
         intent.amount_received += taken
-        intent.amount_capturable = 0 if final else intent.amount_capturable - taken
+        intent.amount_capturable -= taken
+        if final:
+            charge.amount_released += intent.amount_capturable
+            intent.amount_capturable = 0
+        intent.metadata.update(metadata or {})
         if intent.amount_capturable == 0:
             intent.status = "succeeded"
         return intent
@@ -170,6 +184,8 @@ def cancel(state: StripeState, intent: PaymentIntent, reason: str | None) -> Pay
                 f"You cannot cancel this PaymentIntent because it has a status of {intent.status}. Only a "
                 f"PaymentIntent with one of the following statuses may be canceled: {', '.join(CANCELABLE)}."
             )
+        if intent.latest_charge is not None and intent.status == "requires_capture":
+            state.charge(intent.latest_charge).amount_released += intent.amount_capturable
         intent.amount_capturable = 0
         intent.canceled_at = state.now()
         intent.cancellation_reason = reason

@@ -21,6 +21,10 @@ class Charge:
     created: datetime
     amount_captured: int = 0
     amount_refunded: int = 0
+    """Refunded to the customer by refunds."""
+    amount_released: int = 0
+    """The authorization given back uncaptured (a final partial capture, a cancel); Stripe shows it refunded."""
+    capture_before: datetime | None = None
 
     @property
     def unrefunded(self) -> int:
@@ -71,15 +75,16 @@ def charge_json(charge: Charge) -> Json:
         "object": "charge",
         "amount": charge.amount,
         "amount_captured": charge.amount_captured,
-        "amount_refunded": charge.amount_refunded,
+        "amount_refunded": charge.amount_refunded + charge.amount_released,
         "captured": charge.amount_captured > 0,
-        "refunded": charge.amount_captured > 0 and charge.unrefunded == 0,
+        "refunded": charge.amount_refunded + charge.amount_released == charge.amount,
         "currency": charge.currency,
         "paid": True,
         "status": "succeeded",
         "payment_intent": charge.payment_intent,
         "payment_method": charge.payment_method,
         "created": stamp(charge.created),
+        "payment_method_details": {"type": "card", "card": {"capture_before": stamp(charge.capture_before)}},
         "livemode": False,
     }
 

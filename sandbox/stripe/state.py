@@ -103,7 +103,7 @@ class StripeState:
         with self.lock:
             intent = self.intent(intent_id)
             if intent.status == "requires_capture":
-                _lapse(intent, self.now())
+                self._lapse(intent, self.now())
 
     def _expire_if_due(self, intent: PaymentIntent) -> bool:
         if intent.status != "requires_capture" or intent.authorized_at is None:
@@ -111,11 +111,17 @@ class StripeState:
         deadline = intent.authorized_at + self.authorization_window
         if self.now() < deadline:
             return False
-        _lapse(intent, deadline)
+        self._lapse(intent, deadline)
         return True
 
+    def _lapse(self, intent: PaymentIntent, at: datetime) -> None:
+        """The authorization ends uncaptured: what was capturable is released (shown refunded on the charge)."""
+        if intent.latest_charge is not None:
+            self.charges[intent.latest_charge].amount_released += intent.amount_capturable
+        _end(intent, at)
 
-def _lapse(intent: PaymentIntent, at: datetime) -> None:
+
+def _end(intent: PaymentIntent, at: datetime) -> None:
     intent.amount_capturable = 0
     intent.canceled_at = at
     intent.cancellation_reason = "automatic"

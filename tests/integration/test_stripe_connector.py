@@ -162,7 +162,7 @@ def test_a_partial_capture_sends_amount_to_capture_and_the_released_rest_is_not_
     sent = route.calls.last.request
     assert form(sent) == {
         "amount_to_capture": "6000",
-        "metadata[capture_reference]": "pay-1001-capture-1",
+        "metadata[pay-1001-capture-1]": "6000",
         "expand[]": "latest_charge",
     }
     assert sent.headers["Idempotency-Key"] == "pay-1001-capture-1"
