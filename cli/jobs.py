@@ -57,7 +57,8 @@ def run(
         str,
         typer.Argument(
             metavar="JOB",
-            help="pull-orders, push-inventory, verify-inventory, reconcile, pull-shipments (per provider) or dispatch.",
+            help="pull-orders, push-inventory, verify-inventory, reconcile, pull-shipments or pull-stock (per"
+            " provider), or dispatch.",
         ),
     ],
     channel: ChannelOpt = None,

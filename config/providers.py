@@ -17,12 +17,21 @@ class Role(StrEnum):
     payment = "payment"
 
 
+STOCK_SOURCE = "stock_source"
+"""The connector option that makes a fulfillment provider the hub's source of truth for stock."""
+
+
 class PullShipmentsJob(JobConfig):
     pass
 
 
+class PullStockJob(JobConfig):
+    """Set the hub's stocked quantities from the provider's (only with options.stock_source = true)."""
+
+
 class ProviderJobs(Section):
     pull_shipments: PullShipmentsJob = Field(default_factory=PullShipmentsJob, alias="pull-shipments")
+    pull_stock: PullStockJob = Field(default_factory=PullStockJob, alias="pull-stock")
 
 
 class ProviderConfig(Section):
@@ -35,6 +44,24 @@ class ProviderConfig(Section):
         default_factory=dict, description="hub location code → the provider's warehouse id (fulfillment)"
     )
     jobs: ProviderJobs = Field(default_factory=ProviderJobs)
+
+    @property
+    def stock_source(self) -> bool:
+        """The provider's warehouses are the hub's truth for the stock of the locations in location_ids."""
+        return self.options.get(STOCK_SOURCE) is True
+
+    @model_validator(mode="after")
+    def _pull_stock_needs_the_mode(self) -> ProviderConfig:
+        if not self.jobs.pull_stock.scheduled:
+            return self
+        if self.role is not Role.fulfillment:
+            raise ValueError("jobs.pull-stock is for fulfillment providers; remove it from this provider")
+        if not self.stock_source:
+            raise ValueError(
+                f"jobs.pull-stock is scheduled but options.{STOCK_SOURCE} is not true; set options.{STOCK_SOURCE} ="
+                " true to make this provider the source of truth for stock, or remove jobs.pull-stock"
+            )
+        return self
 
 
 class RoutingRule(Section):

@@ -22,6 +22,7 @@ from core.payments import PAYMENT_OPERATION, PaymentPolicy
 from core.routing import Router, Rule
 from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
+from core.stock_source import StockSource
 from core.store.schema import outbox
 from jobs.dispatch import Handler, dispatch
 from jobs.fulfillment import SHIPMENTS, cancel_handler, pull_shipments, request_handler
@@ -31,9 +32,11 @@ from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
 from jobs.report_shipments import shipment_handler
 from jobs.runner import Runner, RunReport, RunScope, Work
+from jobs.stock_source import pull_stock
 
 PULL, PUSH, RECONCILE, VERIFY, DISPATCH = "pull-orders", "push-inventory", "reconcile", "verify-inventory", "dispatch"
 SHIPMENTS_JOB = "pull-shipments"
+STOCK_JOB = "pull-stock"
 CHANNEL_JOBS = (PULL, PUSH, RECONCILE, VERIFY)
 HUB = ""
 """The channel slot of hub-wide jobs."""
@@ -92,25 +95,28 @@ class Catalog:
         }
 
     def all(self) -> list[JobDef]:
-        """Every job that can run: each connected channel's jobs, each fulfillment provider's pull-shipments,
-        and dispatch."""
+        """Every job that can run: each connected channel's jobs, each fulfillment provider's pull-shipments (and
+        pull-stock, when it is the source of truth for stock), and dispatch."""
         defs = [self.get(DISPATCH, None)]
         for name, channel in self.config.channels.items():
             if channel.type is not None:
                 defs += [self.get(job, name) for job in CHANNEL_JOBS if self._supports(job, name)]
         defs += [self.get(SHIPMENTS_JOB, name) for name in self._fulfillers()]
+        defs += [self.get(STOCK_JOB, name) for name in self._stock_sources()]
         return defs
 
     def get(self, job: str, channel: str | None) -> JobDef:
         if job == SHIPMENTS_JOB:
             return self._shipments_job(channel)
+        if job == STOCK_JOB:
+            return self._stock_job(channel)
         if job == DISPATCH:
             if channel:
                 raise FatalError("dispatch serves every channel; run it without --channel")
             cfg = self.config.jobs.dispatch
             return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None, shared=True)
         if job not in CHANNEL_JOBS:
-            known = ", ".join((*CHANNEL_JOBS, SHIPMENTS_JOB, DISPATCH))
+            known = ", ".join((*CHANNEL_JOBS, SHIPMENTS_JOB, STOCK_JOB, DISPATCH))
             raise FatalError(f"unknown job {job!r}; the jobs are {known}")
         if not channel:
             raise FatalError(f"{job} runs per channel; add --channel NAME")
@@ -149,6 +155,28 @@ class Catalog:
         if job == VERIFY:
             return JobDef((job, channel), jobs.verify_inventory, verify_inventory_work(self, channel), lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
+
+    def _stock_sources(self) -> list[str]:
+        return [name for name in self._fulfillers() if self.config.providers[name].stock_source]
+
+    def _stock_job(self, provider: str | None) -> JobDef:
+        if not provider or provider not in self._stock_sources():
+            known = ", ".join(self._stock_sources()) or "none has options.stock_source = true"
+            raise FatalError(
+                f"pull-stock runs per provider that is the source of truth for stock; add --channel PROVIDER ({known})"
+            )
+        source = getattr(self.providers[provider], "stock_source", None)
+        if not isinstance(source, StockSource):
+            raise FatalError(
+                f"provider {provider!r}: its connector cannot read stock levels; remove options.stock_source"
+            )
+        cfg = self.config.providers[provider].jobs.pull_stock
+        stock: StockSource = source
+
+        def work(scope: RunScope) -> None:
+            pull_stock(scope, provider, stock)
+
+        return JobDef((STOCK_JOB, provider), cfg, work, lambda: None)
 
     def _payment_policies(self) -> dict[str, PaymentPolicy]:
         """Each channel whose money the hub settles: its capture policy, and whether its processor can capture

@@ -44,6 +44,11 @@ class BrightpearlOptions(BaseModel):
     tax_code: str = Field(default="T20", min_length=1)
     shipping_tax_code: str | None = Field(default=None, min_length=1, description="default: tax_code")
     shipping_nominal_code: str | None = Field(default=None, min_length=1)
+    stock_source: bool = Field(
+        default=False,
+        description="Brightpearl's warehouses are the hub's truth for stock: the pull-stock job sets the stocked"
+        " quantities of the locations in location_ids from Brightpearl's availability",
+    )
     page_size: int = Field(default=200, ge=1, le=500)
     unshipped_hold_days: float = Field(
         default=14.0, ge=0, description="an unshipped goods-out note this young holds the shipments bookmark back"

@@ -7,27 +7,30 @@ order by the pair (`order-search`) before creating one and after a refusal. The 
 timeout after sending is an UnknownOutcome, resolved by the caller looking the reference up. Brightpearl's
 throttling (503 with `brightpearl-next-throttle-period`) means the request was not executed and is waited out
 and repeated by connectors.http.
+
+With `options.stock_source`, Brightpearl's warehouses are also the hub's source of truth for stock: the
+connector then offers `stock_source`, whose figures the pull-stock job sets the hub's stocked quantities from.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 import structlog
 
 from connectors.base import ChannelSettings, ConnectorType
-from connectors.brightpearl import mapper, shipments
+from connectors.brightpearl import mapper, products, shipments, stock
 from connectors.brightpearl.client import CREDENTIALS_FIX, BrightpearlClient, BrightpearlOptions, Calls
+from connectors.brightpearl.schema import number
 from core.errors import CredentialsRejected, FatalError, OmshubError, RequestRejected
 from core.providers import FulfillmentAccepted, FulfillmentRequest, ProviderShipment
+from core.stock_source import StockReading, StockSource
 
 SALES_ORDER = "order-service/sales-order"
 ORDER_SEARCH = "order-service/order-search"
 CONTACT_SEARCH = "contact-service/contact-search"
-PRODUCT_SEARCH = "product-service/product-search"
 
 log = structlog.get_logger("omshub.brightpearl")
 
@@ -50,6 +53,7 @@ class BrightpearlConnector:
         self.shipments = None
         self.payments = None
         self.fulfillment = self
+        self.stock_source: StockSource | None = self if options.stock_source else None
 
     def create_fulfillment(self, request: FulfillmentRequest, *, time_left: float | None = None) -> FulfillmentAccepted:
         warehouse_id = self._warehouse(request.location)
@@ -62,7 +66,7 @@ class BrightpearlConnector:
             request, self.options, warehouse_id=warehouse_id, contact_id=customer, products=_products(calls, request)
         )
         try:
-            order_id = _number(calls.post(SALES_ORDER, body), f"POST {SALES_ORDER}")
+            order_id = number(calls.post(SALES_ORDER, body), f"POST {SALES_ORDER}")
         except RequestRejected:
             existing = _find(calls, request.reference, self.options)  # refused as a repeat of the pair
             if existing is None:
@@ -96,6 +100,13 @@ class BrightpearlConnector:
     ) -> tuple[list[ProviderShipment], str | None]:
         locations = {int(warehouse): code for code, warehouse in self._warehouses().items()}
         return shipments.shipments_since(self.bp.calls(time_left), bookmark, self.options, locations)
+
+    def stock_levels(
+        self, skus: Sequence[str], *, items: Mapping[str, str], time_left: float | None = None
+    ) -> StockReading:
+        """Brightpearl's figures of `skus` at the warehouses location_ids maps (see stock)."""
+        locations = {warehouse: code for code, warehouse in self._warehouses().items()}
+        return stock.stock_levels(self.bp.calls(time_left), skus, items=items, locations=locations)
 
     def check(self) -> list[str]:
         calls = self.bp.calls(None)
@@ -135,7 +146,7 @@ def _find(calls: Calls, reference: str, options: BrightpearlOptions) -> Fulfillm
         "columns": "orderId,externalRef",
     }
     rows = [row for page in calls.search(ORDER_SEARCH, params) for row in page]
-    found = [_number(row["orderId"], ORDER_SEARCH) for row in rows if row.get("externalRef") == reference]
+    found = [number(row["orderId"], ORDER_SEARCH) for row in rows if row.get("externalRef") == reference]
     return FulfillmentAccepted(reference, str(min(found))) if found else None
 
 
@@ -151,20 +162,14 @@ def _customer(calls: Calls, request: FulfillmentRequest, options: BrightpearlOpt
     rows = [row for page in calls.search(CONTACT_SEARCH, {"primaryEmail": email}) for row in page]
     same = [row for row in rows if str(row.get("primaryEmail", email)).lower() == email.lower()]
     if same:
-        return min(_number(row["contactId"], CONTACT_SEARCH) for row in same)
-    address_id = _number(calls.post("contact-service/postal-address", mapper.postal_address(request)), "address")
-    return _number(calls.post("contact-service/contact", mapper.contact(request, email, address_id)), "contact")
+        return min(number(row["contactId"], CONTACT_SEARCH) for row in same)
+    address_id = number(calls.post("contact-service/postal-address", mapper.postal_address(request)), "address")
+    return number(calls.post("contact-service/contact", mapper.contact(request, email, address_id)), "contact")
 
 
 def _products(calls: Calls, request: FulfillmentRequest) -> dict[str, int]:
     """Product ids of the request's SKUs that Brightpearl knows."""
-    products: dict[str, int] = {}
-    for sku in dict.fromkeys(line.sku for line in request.lines):
-        rows = [row for page in calls.search(PRODUCT_SEARCH, {"SKU": sku}) for row in page]
-        ids = [_number(row["productId"], PRODUCT_SEARCH) for row in rows if row.get("SKU") == sku]
-        if ids:
-            products[sku] = min(ids)
-    return products
+    return products.by_search(calls, list(dict.fromkeys(line.sku for line in request.lines)))
 
 
 def _warehouse_problems(calls: Calls, location_ids: Mapping[str, str]) -> list[str]:
@@ -180,12 +185,6 @@ def _warehouse_problems(calls: Calls, location_ids: Mapping[str, str]) -> list[s
     known = {str(warehouse.get("id")) for warehouse in listed or [] if isinstance(warehouse, dict)}
     missing = [code for code, value in numeric.items() if value not in known]
     return problems + [f"location_ids.{code} = {numeric[code]}: no such Brightpearl warehouse" for code in missing]
-
-
-def _number(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-        raise FatalError(f"{what}: {value!r} is not a Brightpearl id")
-    return int(value)
 
 
 BRIGHTPEARL = ConnectorType(

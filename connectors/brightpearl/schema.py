@@ -1,8 +1,10 @@
-"""The Brightpearl answers the connector reads: the `{"response": …}` envelope, search rows, sales orders and
-goods-out notes. Only the fields used are declared; every other field is ignored.
+"""The Brightpearl answers the connector reads: the `{"response": …}` envelope, search rows, sales orders,
+goods-out notes, products and their availability. Only the fields used are declared; every other field is
+ignored.
 
 A goods-out note GET answers a map note id → note, each note's `orderRows` a map sales-order row id → the
-products shipped against that row. Times are ISO-8601 with an offset.
+products shipped against that row. A product-availability GET answers a map product id → figures in `total`
+and per warehouse id in `warehouses`. Times are ISO-8601 with an offset.
 """
 
 from __future__ import annotations
@@ -58,6 +60,29 @@ class SalesOrder(_Brightpearl):
     rows: list[OrderRow] = Field(default_factory=list)
 
 
+class Figures(_Brightpearl):
+    """Units of one product: `onHand` is `inStock` less `allocated`, what Brightpearl can still promise."""
+
+    in_stock: int = 0
+    on_hand: int = 0
+    allocated: int = 0
+    in_transit: int = 0
+
+
+class Availability(_Brightpearl):
+    total: Figures = Figures()
+    warehouses: dict[str, Figures] = Field(default_factory=dict)
+
+
+class ProductIdentity(_Brightpearl):
+    sku: str | None = None
+
+
+class Product(_Brightpearl):
+    id: int
+    identity: ProductIdentity = ProductIdentity()
+
+
 def response_of(body: Any, what: str) -> Any:
     """The content of the success envelope."""
     if not isinstance(body, dict) or "response" not in body:
@@ -95,6 +120,35 @@ def sales_orders(response: Any, what: str) -> dict[int, SalesOrder]:
     except ValidationError as exc:
         raise FatalError(f"{what}: a sales order is not as expected: {_first(exc)}") from None
     return {order.id: order for order in orders}
+
+
+def availability(response: Any, what: str) -> dict[int, Availability]:
+    """Figures by product id from a product-availability GET (None, for a 404 on the id set: none)."""
+    if response is None:
+        return {}
+    if not isinstance(response, dict):
+        raise FatalError(f"{what} answered a {type(response).__name__} where a map of products was expected")
+    try:
+        return {number(product_id, what): Availability.model_validate(raw) for product_id, raw in response.items()}
+    except ValidationError as exc:
+        raise FatalError(f"{what}: product availability is not as expected: {_first(exc)}") from None
+
+
+def products(response: Any, what: str) -> dict[int, Product]:
+    """Products by id from a product GET (a list; None for a 404: none)."""
+    try:
+        found = [Product.model_validate(product) for product in response or []]
+    except (ValidationError, TypeError) as exc:
+        detail = _first(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise FatalError(f"{what}: a product is not as expected: {detail}") from None
+    return {product.id: product for product in found}
+
+
+def number(value: Any, what: str) -> int:
+    """A Brightpearl id, given as a number or a string of digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+        raise FatalError(f"{what}: {value!r} is not a Brightpearl id")
+    return int(value)
 
 
 def _first(exc: ValidationError) -> str:

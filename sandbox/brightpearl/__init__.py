@@ -1,9 +1,10 @@
 """A local simulator of the Brightpearl public API: contacts, products, sales orders pushed by the hub, and
-goods-out notes that a simulated warehouse creates and ships; with the 503 throttle and injected faults."""
+goods-out notes that a simulated warehouse creates and ships; stock derived from what was received, allocated
+and shipped; with the 503 throttle and injected faults."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
@@ -45,6 +46,7 @@ def build_brightpearl(
     requests_per_minute: int = DEFAULT_CAP,
     products: Iterable[ProductSpec] = PRODUCTS,
     faults: Faults | None = None,
+    stock: Mapping[tuple[str, int], int] | None = None,
 ) -> tuple[FastAPI, BrightpearlGenerator]:
     """A Brightpearl account "omshub" in memory, the app serving it and the warehouse that ships its orders.
 
@@ -53,6 +55,7 @@ def build_brightpearl(
     split_rate: the share of shipments made as two goods-out notes (two warehouses or two parcels).
     requests_per_minute: the throttle's cap per rolling minute (over it: 503).
     seed: makes splits and tracking references repeatable (faults carry their own seed).
+    stock: units on hand at the start by (SKU, warehouse id); more arrive by `state.receive` or a stock correction.
     """
     state = BrightpearlState(
         clock=clock,
@@ -61,6 +64,11 @@ def build_brightpearl(
         warehouses=warehouses,
         installed_integration_instance_id=installed_integration_instance_id,
     )
+    for (sku, warehouse_id), units in (stock or {}).items():
+        product = state.product_by_sku(sku)
+        if product is None or warehouse_id not in state.warehouses:
+            raise ValueError(f"stock: no product {sku!r} or no warehouse {warehouse_id} in this account")
+        state.receive(product.id, warehouse_id, units)
     generator = BrightpearlGenerator(state, seed=seed, ship_after=ship_after, split_rate=split_rate)
     app = create_app(
         state, app_ref=app_ref, account_token=account_token, requests_per_minute=requests_per_minute, faults=faults

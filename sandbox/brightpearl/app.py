@@ -9,6 +9,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from sandbox.brightpearl.errors import BrightpearlError, on_brightpearl_error, on_http_error
 from sandbox.brightpearl.gate import BrightpearlGate
 from sandbox.brightpearl.routes_orders import order_routes
+from sandbox.brightpearl.routes_stock import stock_routes
 from sandbox.brightpearl.routes_warehouse import warehouse_routes
 from sandbox.brightpearl.state import BrightpearlState
 from sandbox.brightpearl.throttle import DEFAULT_CAP, RollingMinute
@@ -43,4 +44,5 @@ def create_app(
     app.add_exception_handler(HTTPException, on_http_error)
     app.include_router(order_routes(state))
     app.include_router(warehouse_routes(state))
+    app.include_router(stock_routes(state))
     return app

@@ -42,14 +42,15 @@ class BrightpearlState:
         self.addresses: dict[int, dict[str, object]] = {}  # postal addresses, as posted
         self.orders: dict[int, SalesOrder] = {}
         self.notes: dict[int, GoodsOutNote] = {}
+        self.received: Counter[tuple[int, int]] = Counter()  # (product id, warehouse id) -> units received
         self.rng = random.Random(f"{seed}:tracking")
-        self._next = {"address": 300, "contact": 200, "order": 100_000, "row": 1, "note": 80_000}
+        self._next = {"address": 300, "contact": 200, "order": 100_000, "row": 1, "note": 80_000, "movement": 5000}
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC).replace(microsecond=0)
 
     def new_id(self, kind: str) -> int:
-        """The next id of a kind: "address", "contact", "order", "row" or "note"."""
+        """The next id of a kind: "address", "contact", "order", "row", "note" or "movement"."""
         with self.lock:
             self._next[kind] += 1
             return self._next[kind]
@@ -78,6 +79,11 @@ class BrightpearlState:
             return "NST"
         whole = all(shipped[r.id] >= r.quantity for r in order.rows if r.product_id is not None)
         return "ASS" if whole else "SPS"
+
+    def receive(self, product_id: int, warehouse_id: int, units: int) -> None:
+        """Units of a product arrive at a warehouse (a negative number leaves: a stock correction)."""
+        with self.lock:
+            self.received[product_id, warehouse_id] += units
 
     def product_by_sku(self, sku: str) -> Product | None:
         return next((p for p in self.products.values() if p.sku.lower() == sku.lower()), None)

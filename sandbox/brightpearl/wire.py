@@ -1,4 +1,4 @@
-"""The JSON Brightpearl answers for sales orders, goods-out notes and warehouses."""
+"""The JSON Brightpearl answers for sales orders, goods-out notes, warehouses and products."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.brightpearl.errors import when
-from sandbox.brightpearl.model import GoodsOutNote, OrderRow, SalesOrder, Warehouse, four_dp
+from sandbox.brightpearl.model import GoodsOutNote, OrderRow, Product, SalesOrder, Warehouse, four_dp
 
 Json = dict[str, Any]
 STATUS_NAMES = {1: "Draft / Quote", 2: "New web order", 3: "Awaiting payment", 4: "Invoiced", 5: "Cancelled"}
@@ -89,4 +89,16 @@ def warehouse_json(warehouse: Warehouse) -> Json:
         "typeCode": "OWN",
         "typeDescription": "Own warehouse",
         "address": {"addressLine3": warehouse.name, "countryIsoCode": "DEU"},
+    }
+
+
+def product_json(product: Product) -> Json:
+    return {
+        "id": product.id,
+        "identity": {"sku": product.sku, "isbn": "", "ean": "", "upc": "", "mpn": "", "barcode": ""},
+        "productTypeId": 1,
+        "stock": {"stockTracked": product.stock_tracked, "weight": {"magnitude": "0.0000"}},
+        "salesChannels": [{"salesChannelName": "Brightpearl", "productName": product.name}],
+        "createdOn": when(product.created_on),
+        "updatedOn": when(product.created_on),
     }
