@@ -58,7 +58,7 @@ def run(
         typer.Argument(
             metavar="JOB",
             help="pull-orders, push-inventory, verify-inventory, reconcile, pull-shipments or pull-stock (per"
-            " provider), or dispatch.",
+            " provider), check-tracking or dispatch.",
         ),
     ],
     channel: ChannelOpt = None,

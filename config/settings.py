@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from config.channels import ChannelConfig, JobConfig, Section
 from config.providers import ProviderConfig, Role, RoutingConfig
+from config.types import Duration
 from core.channels import ChannelSpec, LocationSpec
 from core.errors import FatalError
 from core.kits import KitSpec
@@ -77,8 +79,16 @@ class DispatchJob(JobConfig):
     batch: int = Field(default=100, ge=1, description="outbox rows claimed per round")
 
 
+class CheckTrackingJob(JobConfig):
+    """Reads shipments back from their channels until every tracking number shows there."""
+
+    checks: int = Field(default=5, ge=1, description="read-backs that do not show a tracking number before it fails")
+    interval: Duration = Field(default=timedelta(minutes=10), description="time between two read-backs of a shipment")
+
+
 class HubJobs(Section):
     dispatch: DispatchJob = Field(default_factory=DispatchJob)
+    check_tracking: CheckTrackingJob = Field(default_factory=CheckTrackingJob, alias="check-tracking")
 
 
 class Config(Section):

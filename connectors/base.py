@@ -13,7 +13,7 @@ from core.model import CanonicalOrder
 from core.providers import FulfillmentProvider, PaymentProcessor
 from core.publish import Published
 from core.quarantine import Rejected
-from core.shipments import ShipmentNotice
+from core.shipments import OnChannel, ShipmentNotice
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +86,21 @@ class StockSink(Protocol):
 
 
 class ShipmentSink(Protocol):
-    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
+    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel | None:
         """Tell the channel that these lines shipped (with tracking). Safe to repeat: the connector first
-        looks `notice.reference` up in what it created earlier, and creates nothing twice. Raises
+        looks `notice.reference` up in what it created earlier, and creates nothing twice (a repeat adds only
+        tracking the channel lacks, where it can). Returns what the channel's answer shows of the shipment, or
+        None when the answer does not tell (an asynchronous update: a read-back will). Raises
         RetryableError / FatalError / UnknownOutcome like any outbound call."""
+
+
+@runtime_checkable
+class ShipmentReader(Protocol):
+    """A shipment sink that can read back what the channel holds (see core.tracking)."""
+
+    def shipment_on_channel(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
+        """What the channel shows now of the shipment created under `notice.reference`: whether it is there
+        as shipped, which of the notice's tracking numbers it holds, and its error for any it reports failed."""
 
 
 class Connector(Protocol):

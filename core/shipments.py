@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from core import channels, outbox, queries
 from core.errors import InvalidRequest, NotFound
-from core.store.schema import shipments
+from core.outbox import OutboxStatus
+from core.store.schema import outbox as outbox_rows
+from core.store.schema import shipments, tracking_pushes
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,31 @@ class ShipmentNotice:
 
 SHIPMENT_CREATED = "order.shipment_created"
 """Outbox topic: a recorded shipment that the order's channel should learn about."""
+
+
+class PushStatus(StrEnum):
+    """How far one tracking number (or a shipment without any) has got on its way to the channel."""
+
+    pending = "pending"
+    """Queued, or being retried."""
+    sent = "sent"
+    """The channel accepted the call; not yet seen there."""
+    confirmed = "confirmed"
+    """The channel shows it."""
+    failed = "failed"
+    """The channel refused it, or never showed it: in the dead letters with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class OnChannel:
+    """What a channel shows of one shipment."""
+
+    found: bool
+    """The channel holds the shipment (what it created under the notice's reference) as shipped."""
+    tracking: frozenset[str] = frozenset()
+    """Those of the notice's tracking numbers that the channel holds."""
+    errors: Mapping[str, str] = field(default_factory=dict)
+    """Tracking number → the channel's own error, for numbers whose (asynchronous) update it reports failed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +117,36 @@ def record(conn: Connection, report: ShipmentReport, now: datetime) -> ShipmentN
         "tracking": [asdict(t) for t in report.tracking],
         "created_at": now,
     }
-    conn.execute(shipments.insert().values(**row))
+    shipment_id = int(conn.execute(shipments.insert().values(**row).returning(shipments.c.id)).scalar_one())
     notice = _notice(order, row, report.location, _shipped([*earlier, row]))
     payload = {"channel": order["channel"], "notice": asdict(notice)}
     outbox.append(conn, [outbox.Event(SHIPMENT_CREATED, "order", str(order["id"]), payload)], now)
+    queued = _queued_id(conn, order["id"], notice.reference, now)
+    _queue_pushes(conn, shipment_id, queued, report.tracking, now)
     return notice
+
+
+def _queue_pushes(
+    conn: Connection, shipment_id: int, outbox_id: int, tracking: tuple[Tracking, ...], now: datetime
+) -> None:
+    """One pending push per tracking number; a shipment without any gets one row without a number, since the
+    channel still has to learn that the lines shipped."""
+    by_number: dict[str | None, Tracking] = {t.number: t for t in tracking}
+    pushes = [(number, t.carrier, t.url) for number, t in by_number.items()] or [(None, None, None)]
+    queued = {"shipment_id": shipment_id, "outbox_id": outbox_id, "status": PushStatus.pending.value, "checks": 0}
+    rows = [{**queued, "number": n, "carrier": c, "url": u, "updated_at": now} for n, c, u in pushes]
+    conn.execute(tracking_pushes.insert(), rows)
+
+
+def _queued_id(conn: Connection, order_id: int, reference: str, now: datetime) -> int:
+    """The outbox row just appended for the shipment `reference` (found through the index on pending rows)."""
+    query = select(outbox_rows.c.id, outbox_rows.c.payload).where(
+        outbox_rows.c.status == OutboxStatus.pending.value,
+        outbox_rows.c.available_at == now,
+        outbox_rows.c.topic == SHIPMENT_CREATED,
+        outbox_rows.c.aggregate_id == str(order_id),
+    )
+    return next(int(row.id) for row in conn.execute(query) if row.payload["notice"]["reference"] == reference)
 
 
 def notice_of(payload: Mapping[str, Any]) -> ShipmentNotice:

@@ -24,6 +24,7 @@ from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
 from core.stock_source import StockSource
 from core.store.schema import outbox
+from core.tracking import CheckPolicy
 from jobs.dispatch import Handler, dispatch
 from jobs.fulfillment import SHIPMENTS, cancel_handler, pull_shipments, request_handler
 from jobs.payments import payment_handler
@@ -33,10 +34,12 @@ from jobs.reconcile import reconcile
 from jobs.report_shipments import shipment_handler
 from jobs.runner import Runner, RunReport, RunScope, Work
 from jobs.stock_source import pull_stock
+from jobs.tracking import check_tracking
 
 PULL, PUSH, RECONCILE, VERIFY, DISPATCH = "pull-orders", "push-inventory", "reconcile", "verify-inventory", "dispatch"
 SHIPMENTS_JOB = "pull-shipments"
 STOCK_JOB = "pull-stock"
+CHECK_TRACKING = "check-tracking"
 CHANNEL_JOBS = (PULL, PUSH, RECONCILE, VERIFY)
 HUB = ""
 """The channel slot of hub-wide jobs."""
@@ -87,7 +90,7 @@ class Catalog:
         )
         self.policies = self._payment_policies()
         self.handlers = {
-            SHIPMENT_CREATED: shipment_handler(connectors),
+            SHIPMENT_CREATED: shipment_handler(connectors, engine, clock),
             FULFILLMENT_REQUESTED: request_handler(self.providers, engine, clock),
             PAYMENT_OPERATION: payment_handler(self.providers, engine, clock),
             FULFILLMENT_CANCEL: cancel_handler(self.providers, engine, clock),
@@ -97,7 +100,7 @@ class Catalog:
     def all(self) -> list[JobDef]:
         """Every job that can run: each connected channel's jobs, each fulfillment provider's pull-shipments (and
         pull-stock, when it is the source of truth for stock), and dispatch."""
-        defs = [self.get(DISPATCH, None)]
+        defs = [self.get(DISPATCH, None), self.get(CHECK_TRACKING, None)]
         for name, channel in self.config.channels.items():
             if channel.type is not None:
                 defs += [self.get(job, name) for job in CHANNEL_JOBS if self._supports(job, name)]
@@ -110,13 +113,15 @@ class Catalog:
             return self._shipments_job(channel)
         if job == STOCK_JOB:
             return self._stock_job(channel)
+        if job == CHECK_TRACKING:
+            return self._tracking_job(channel)
         if job == DISPATCH:
             if channel:
                 raise FatalError("dispatch serves every channel; run it without --channel")
             cfg = self.config.jobs.dispatch
             return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None, shared=True)
         if job not in CHANNEL_JOBS:
-            known = ", ".join((*CHANNEL_JOBS, SHIPMENTS_JOB, STOCK_JOB, DISPATCH))
+            known = ", ".join((*CHANNEL_JOBS, SHIPMENTS_JOB, STOCK_JOB, CHECK_TRACKING, DISPATCH))
             raise FatalError(f"unknown job {job!r}; the jobs are {known}")
         if not channel:
             raise FatalError(f"{job} runs per channel; add --channel NAME")
@@ -155,6 +160,15 @@ class Catalog:
         if job == VERIFY:
             return JobDef((job, channel), jobs.verify_inventory, verify_inventory_work(self, channel), lambda: None)
         return JobDef((job, channel), jobs.push_inventory, push_inventory_work(self, channel), lambda: None)
+
+    def _tracking_job(self, channel: str | None) -> JobDef:
+        if channel:
+            raise FatalError("check-tracking serves every channel; run it without --channel")
+        cfg = self.config.jobs.check_tracking
+        policy = CheckPolicy(max_checks=cfg.checks, interval=cfg.interval)
+        return JobDef(
+            (CHECK_TRACKING, HUB), cfg, lambda scope: check_tracking(scope, self.connectors, policy), lambda: None
+        )
 
     def _stock_sources(self) -> list[str]:
         return [name for name in self._fulfillers() if self.config.providers[name].stock_source]

@@ -27,7 +27,7 @@ from connectors.medusa.stock import StockLevels
 from connectors.paging import OffsetPaginator, Paginator, iterate_pages
 from core.errors import CredentialsRejected, FatalError, OmshubError, RequestRejected
 from core.publish import Published
-from core.shipments import ShipmentNotice
+from core.shipments import OnChannel, ShipmentNotice
 
 ORDER_FIELDS = ",".join(
     [
@@ -213,12 +213,15 @@ class MedusaConnector:
             if known.get(sku) != item:
                 known[sku] = changes.resolved[sku] = item
 
-    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
+    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel | None:
         location = self.settings.location_ids.get(notice.location)
         if location is None:
             raise FatalError(f"location {notice.location!r} has no Medusa stock location id in location_ids")
         read, write = self._sender(time_left), self._sender(time_left)
-        shipments.report(self.client, notice, location, read=read, write=write)
+        return shipments.report(self.client, notice, location, read=read, write=write)
+
+    def shipment_on_channel(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
+        return shipments.read_back(self.client, notice, read=self._sender(time_left))
 
     def check(self) -> list[str]:
         read = self._sender(None)

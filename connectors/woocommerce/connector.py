@@ -26,7 +26,7 @@ from core.errors import CredentialsRejected, OmshubError, RequestRejected
 from core.model import CanonicalOrder
 from core.publish import Published
 from core.quarantine import Rejected
-from core.shipments import ShipmentNotice
+from core.shipments import OnChannel, ShipmentNotice
 
 _ONE_SECOND = timedelta(seconds=1)
 _GMT_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -100,8 +100,11 @@ class WooCommerceConnector:
     ) -> dict[tuple[str, str], int]:
         return self._stock.read_levels(levels, items=items, time_left=time_left)
 
-    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> None:
-        shipments.report(self.woo, notice, time_left=time_left)
+    def report_shipment(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
+        return shipments.report(self.woo, notice, time_left=time_left)
+
+    def shipment_on_channel(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
+        return shipments.read_back(self.woo, notice, time_left=time_left)
 
     def check(self) -> list[str]:
         problems = []

@@ -20,7 +20,7 @@ TWO_TRIES = OutboxRetry(max_attempts=2, base_delay=timedelta(seconds=10))
 
 
 def run_dispatch(engine, clock, sink: FakeShipmentSink) -> None:
-    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)})}
+    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)}, engine, clock)}
     Runner(engine, clock, holder="t").run(
         ("dispatch", ""),
         lambda scope: dispatch(scope, handlers, batch=10, policy=TWO_TRIES),

@@ -61,7 +61,15 @@ def test_a_run_the_scheduler_missed_is_recorded_as_missed(engine, clock):
         jobs=SimpleNamespace(
             dispatch=SimpleNamespace(
                 batch=10, every=timedelta(seconds=5), cron=None, scheduled=True, deadline=timedelta(minutes=1)
-            )
+            ),
+            check_tracking=SimpleNamespace(
+                checks=5,
+                interval=timedelta(minutes=10),
+                every=None,
+                cron=None,
+                scheduled=False,
+                deadline=timedelta(minutes=1),
+            ),
         ),
         hub=SimpleNamespace(timezone="UTC"),
         providers={},

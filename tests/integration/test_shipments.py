@@ -26,7 +26,7 @@ def shipped_order(engine, clock) -> None:
 
 
 def run_dispatch(engine, clock, sink: FakeShipmentSink):
-    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)})}
+    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)}, engine, clock)}
     work = lambda scope: dispatch(scope, handlers, batch=10, policy=OutboxRetry(base_delay=timedelta(seconds=30)))  # noqa: E731
     return Runner(engine, clock, holder="t").run(
         ("dispatch", ""), work, trigger=Trigger.manual, deadline=timedelta(minutes=1)
@@ -87,6 +87,6 @@ def test_a_stopping_daemon_ends_dispatch_between_messages_and_the_rest_go_out_af
     assert report.status is RunStatus.aborted and len(sink.told) == 1
     runner.stop.clear()
     clock.advance(timedelta(minutes=6))
-    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)})}
+    handlers = {shipments.SHIPMENT_CREATED: shipment_handler({"web": FakeConnector(shipments=sink)}, engine, clock)}
     runner.run_shared(("dispatch", ""), work, trigger=Trigger.manual, deadline=timedelta(minutes=1))
     assert sorted(n.order_external_id for n in sink.told) == ["1", "2", "3"]
