@@ -10,6 +10,7 @@ export WOO_SANDBOX_SECRET ?= cs_sandbox_fedcba9876543210fedcba9876543210
 export MEDUSA_SANDBOX_KEY ?= sk_sandbox_medusa_secret_key
 export BRIGHTPEARL_SANDBOX_APP_REF ?= omshub_sandbox
 export BRIGHTPEARL_SANDBOX_TOKEN ?= bp_sandbox_token_0123456789abcdef0123456789abcdef
+export STRIPE_SANDBOX_KEY ?= sk_test_51OmsHubSandbox0000000000000000000000000000
 
 .PHONY: run test lint bench clean
 
@@ -19,14 +20,16 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 ## run: the hub on SQLite with the sample configuration: loads sample stock and orders, starts the local
-##      sandboxes (Shopify, WooCommerce, Medusa) and the daemon (orders arrive from all three, stock is
-##      reserved and pushed back); Ctrl-C stops both
+##      sandboxes (Shopify, WooCommerce, Medusa, a Brightpearl warehouse, a Stripe account) and the daemon
+##      (orders arrive from the shops, stock is reserved and pushed back, paid orders ship from the warehouse
+##      and the storefront's card payments are captured as they ship); Ctrl-C stops both
 run: $(BIN)/.installed
 	$(OMSHUB) db upgrade
 	$(OMSHUB) inventory import samples/stock.csv
 	$(OMSHUB) orders import samples/webshop-orders.ndjson --channel webshop
 	$(OMSHUB) orders import samples/pos-orders.ndjson --channel pos
-	@$(OMSHUB) sandbox --port 8787 --orders 200 --rate 0.5 & sandbox=$$!; \
+	$(OMSHUB) orders import samples/storefront-orders.ndjson --channel storefront
+	@$(OMSHUB) sandbox --port 8787 --orders 200 --rate 0.5 --authorizations samples/storefront-orders.ndjson & sandbox=$$!; \
 	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	sleep 2; echo "sandbox running (pid $$sandbox); in another terminal try: $(OMSHUB) status, $(OMSHUB) jobs history"; \
 	$(OMSHUB) daemon

@@ -54,10 +54,11 @@ def read_new_intent(form: Form) -> NewIntent:
     )
 
 
-def create(state: StripeState, new: NewIntent) -> PaymentIntent:
-    """Store a new intent and, with `confirm`, confirm it (a decline raises after the intent is stored)."""
+def create(state: StripeState, new: NewIntent, *, intent_id: str | None = None) -> PaymentIntent:
+    """Store a new intent and, with `confirm`, confirm it (a decline raises after the intent is stored).
+    `intent_id` names it (to seed an account with payments other systems already refer to)."""
     with state.lock:
-        intent_id = state.new_id("pi")
+        intent_id = intent_id or state.new_id("pi")
         intent = PaymentIntent(
             id=intent_id,
             client_secret=f"{intent_id}_secret_{state.new_id('s')[2:]}",
