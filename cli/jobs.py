@@ -184,8 +184,8 @@ def backfill(
 
 def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Per channel: last successful pull, lag, quarantine, dead letters, stock drift found by the last
-    verify-inventory run, and orders whose payment authorization lapses within a day; exits 1 when a channel is
-    stale."""
+    verify-inventory run, orders whose payment authorization lapses soon, and fulfillment requests their provider
+    has not accepted within its acknowledge_within; exits 1 when a channel is stale or a request is that late."""
     h: Hub = hub(ctx)
     with h.engine.connect() as conn:
         rows = channel_status(conn, h.catalog(), h.clock.now())
@@ -193,11 +193,18 @@ def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         print_json(rows)
     else:
         columns = ["channel", "last_success", "lag", "quarantined", "dead_letters", "drift", "verified_at"]
-        columns += ["expiring_authorizations", "state"]
+        columns += ["expiring_authorizations", "unacknowledged", "state"]
         print_table(rows, columns, title="channels")
     stale = [r["channel"] for r in rows if r["state"] == "stale"]
-    if stale:
-        raise OmshubError(f"stale: {', '.join(stale)} (no successful pull within three intervals)")
+    late = [f"{r['channel']} ({r['unacknowledged']})" for r in rows if r["unacknowledged"]]
+    problems = [f"stale: {', '.join(stale)} (no successful pull within three intervals)"] if stale else []
+    if late:
+        problems.append(
+            f"fulfillment requests not accepted by their provider in time: {', '.join(late)}; see `omshub dlq list`"
+            " and the provider's log"
+        )
+    if problems:
+        raise OmshubError("; ".join(problems))
 
 
 def _report(report: RunReport, json_out: bool, *, dry_run: bool) -> None:

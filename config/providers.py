@@ -3,13 +3,14 @@ fulfills what. Onboarding a provider is adding an entry, like a channel."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from config.channels import JobConfig, Section
-from config.types import EnvSecret
+from config.types import Duration, EnvSecret
 
 
 class Role(StrEnum):
@@ -44,6 +45,10 @@ class ProviderConfig(Section):
         default_factory=dict, description="hub location code → the provider's warehouse id (fulfillment)"
     )
     jobs: ProviderJobs = Field(default_factory=ProviderJobs)
+    acknowledge_within: Duration = Field(
+        default=timedelta(hours=2),
+        description="a fulfillment request not accepted this long after release counts in `omshub status`",
+    )
 
     @property
     def stock_source(self) -> bool:

@@ -77,6 +77,10 @@ class BundleConfig(Section):
 
 class DispatchJob(JobConfig):
     batch: int = Field(default=100, ge=1, description="outbox rows claimed per round")
+    max_attempts: int = Field(default=8, ge=1, description="tries of one delivery before it is a dead letter")
+    retry_delay: Duration = Field(
+        default=timedelta(seconds=30), description="wait after the first failed try; doubled after each next one"
+    )
 
 
 class CheckTrackingJob(JobConfig):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from core import bindings, channels, outbox
 from core.model import OrderStatus, PaymentStatus
@@ -75,6 +75,21 @@ def accepted(conn: Connection, provider: str, reference: str, provider_ref: str,
     )
     if not bindings.internal_ids(conn, provider, REQUEST_KIND, [provider_ref]):
         bindings.bind_many(conn, provider, REQUEST_KIND, {provider_ref: request_id})
+
+
+def unacknowledged(conn: Connection, channel: str, within: Mapping[str, timedelta], now: datetime) -> int:
+    """Requests for the channel's orders that their provider (`within`: provider → how long it may take) has
+    not accepted in time: released, and found days later never to have reached the warehouse."""
+    fr = fulfillment_requests.c
+    late = [and_(fr.provider == provider, fr.created_at < now - limit) for provider, limit in within.items()]
+    if not late:
+        return 0
+    query = select(func.count()).where(
+        fr.status == RequestStatus.requested,
+        fr.order_id.in_(select(orders.c.id).where(orders.c.channel == channel)),
+        or_(*late),
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def request_of(payload: Mapping[str, Any]) -> FulfillmentRequest:

@@ -119,7 +119,8 @@ class Catalog:
             if channel:
                 raise FatalError("dispatch serves every channel; run it without --channel")
             cfg = self.config.jobs.dispatch
-            return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch), lambda: None, shared=True)
+            retry = OutboxRetry(max_attempts=cfg.max_attempts, base_delay=cfg.retry_delay)
+            return JobDef((DISPATCH, HUB), cfg, self._dispatch_work(cfg.batch, retry), lambda: None, shared=True)
         if job not in CHANNEL_JOBS:
             known = ", ".join((*CHANNEL_JOBS, SHIPMENTS_JOB, STOCK_JOB, CHECK_TRACKING, DISPATCH))
             raise FatalError(f"unknown job {job!r}; the jobs are {known}")
@@ -224,7 +225,7 @@ class Catalog:
 
         return JobDef((SHIPMENTS_JOB, provider), cfg, work, lambda: self._bookmark(provider, SHIPMENTS))
 
-    def _dispatch_work(self, batch: int) -> Work:
+    def _dispatch_work(self, batch: int, retry: OutboxRetry) -> Work:
         def work(scope: RunScope) -> None:
             if scope.dry_run:
                 with scope.engine.connect() as conn:
@@ -239,7 +240,7 @@ class Catalog:
                     payments.inspect_authorizations(conn, self.policies, scope.clock.now())
                     released = fulfillment.release(conn, self.router, scope.clock.now())
                 scope.counts.created += released
-                dispatch(scope, self.handlers, batch=batch, policy=OutboxRetry())
+                dispatch(scope, self.handlers, batch=batch, policy=retry)
                 if not released:
                     return
 

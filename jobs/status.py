@@ -1,6 +1,7 @@
 """Channel health for `omshub status` and monitoring: last success, lag, quarantine, dead letters, the
-levels the last verify-inventory run found drifted in the channel (re-pushed in that run), and orders whose
-payment authorization lapses within a day while they wait to ship."""
+levels the last verify-inventory run found drifted in the channel (re-pushed in that run), orders whose
+payment authorization lapses soon while they wait to ship, and fulfillment requests no provider accepted in
+time."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from config.channels import JobConfig
-from core import payments, runs
+from core import fulfillment, payments, runs
 from core.outbox import OutboxStatus
 from core.store.schema import outbox, quarantine
 from jobs.catalog import PULL, VERIFY, Catalog
@@ -30,6 +31,7 @@ def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[di
         ).all()
     )
     dead = conn.execute(select(func.count()).where(outbox.c.status == OutboxStatus.dead.value)).scalar_one()
+    within = {name: p.acknowledge_within for name, p in catalog.config.providers.items()}
     rows = []
     for name, channel in catalog.config.channels.items():
         last = successes.get((PULL, name))
@@ -52,6 +54,7 @@ def channel_status(conn: Connection, catalog: Catalog, now: datetime) -> list[di
                     now,
                     warn=timedelta(hours=channel.payments.expiry_warning_hours),
                 ),
+                "unacknowledged": fulfillment.unacknowledged(conn, name, within, now),
                 "state": _state(channel.type, interval, last, now),
             }
         )

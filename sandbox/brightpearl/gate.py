@@ -59,7 +59,9 @@ class BrightpearlGate:
         if route is not None:
             path = str(route.path).removeprefix(f"{API_ROOT}{{account}}/")
             self._state.count(f"{request.method} {path}")
-        return await _cut_short(response) if fault.malformed else response
+        raw = f"{request.method} {request.url.path.removeprefix(f'{API_ROOT}{self._account}/')}"
+        cut = fault.malformed or (self.plan is not None and self.plan.cut_now(raw))
+        return await _cut_short(response) if cut else response
 
     def _admits(self, request: Request) -> bool:
         account = request.url.path.removeprefix(API_ROOT).partition("/")[0]

@@ -23,6 +23,9 @@ class Faults:
     malformed: float = 0.0  # probability of a 200 whose JSON body is cut short
     retry_after: str = "2.0"
     fail_on: Mapping[int, int] = field(default_factory=dict)
+    cut_once: frozenset[str] = frozenset()
+    """Requests ("POST order-service/sales-order", path after the API root) whose first answer is cut short
+    after it was acted on: the caller cannot tell whether it took effect (where a simulator supports it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,14 @@ class FaultPlan:
         self.faults = faults
         self._rng = random.Random(faults.seed)
         self.requests = 0
+        self._cut: set[str] = set()
+
+    def cut_now(self, request: str) -> bool:
+        """True the first time `request` ("METHOD path") is one of `cut_once`."""
+        if request not in self.faults.cut_once or request in self._cut:
+            return False
+        self._cut.add(request)
+        return True
 
     def next(self) -> Fault:
         self.requests += 1

@@ -4,6 +4,7 @@ about it; every step over real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from sandbox.brightpearl import DEFAULT_APP_REF, DEFAULT_TOKEN
+from sandbox.brightpearl.wire import CANCELLED
 from sandbox.server import RunningBrightpearl, RunningWooCommerce, start_brightpearl, start_woocommerce
+from sandbox.shopify import Faults
 from sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET
 from tests.e2e.support import Call, hub_cli
 
@@ -24,7 +27,12 @@ class Systems:
 
 @pytest.fixture
 def systems() -> Iterator[Systems]:
-    both = Systems(start_woocommerce(seed=6, stock={"MUG-EMA-WHT": 20, "TEA-SEN-100": 20}), start_brightpearl(seed=6))
+    """The shop and the warehouse; the warehouse's first answer to a sales-order POST is cut short after the order
+    was created (a dropped connection), so the hub cannot tell from it whether the order exists."""
+    lost = Faults(cut_once=frozenset({"POST order-service/sales-order"}))
+    both = Systems(
+        start_woocommerce(seed=6, stock={"MUG-EMA-WHT": 20, "TEA-SEN-100": 20}), start_brightpearl(seed=6, faults=lost)
+    )
     yield both
     both.shop.stop()
     both.warehouse.stop()
@@ -50,6 +58,9 @@ location_ids = {{ berlin = "2", leipzig = "3" }}
 
 [routing]
 fulfillment = {{ berlin = "bp", leipzig = "bp" }}
+
+[jobs.dispatch]
+retry_delay = "1s"
 """
     env = {"WOO_KEY": DEFAULT_KEY, "WOO_SECRET": DEFAULT_SECRET, "BP_APP": DEFAULT_APP_REF, "BP_TOKEN": DEFAULT_TOKEN}
     stock = "MUG-EMA-WHT,berlin,10\nTEA-SEN-100,leipzig,5\n"
@@ -68,6 +79,8 @@ def test_a_paid_order_is_sent_to_the_warehouse_once_and_its_shipment_comes_back_
     first = run_json(hub, "jobs", "run", "dispatch")
     assert first["status"] == "success" and first["created"] == 2, "one request per warehouse"
     assert run_json(hub, "jobs", "run", "dispatch")["created"] == 0
+    assert len(run_json(hub, "dlq", "list")) == 0
+    retry_after_backoff(hub)
     orders = list(systems.warehouse.state.orders.values())
     assert sorted(o.external_ref for o in orders) == ["ful-1-berlin-bp", "ful-1-leipzig-bp"]
     assert {o.warehouse_id for o in orders} == {2, 3}
@@ -84,3 +97,62 @@ def test_a_paid_order_is_sent_to_the_warehouse_once_and_its_shipment_comes_back_
     notes = [n for n in systems.shop.state.notes(placed["id"]) if n["customer_note"]]
     assert len(notes) == 2
     assert systems.shop.state.order(placed["id"])["status"] == "completed"
+
+
+def retry_after_backoff(hub: Call) -> None:
+    """Run dispatch again once the failed deliveries are due (the retry delay is a second here)."""
+    for _ in range(20):
+        time.sleep(0.5)
+        run_json(hub, "jobs", "run", "dispatch")
+        if not pending(hub):
+            return
+    raise AssertionError("outbox rows still pending after 10 s")
+
+
+def pending(hub: Call) -> int:
+    code, out, err = hub("jobs", "run", "dispatch", "--dry-run", "--json")
+    assert code == 0, err
+    return int(json.loads(out)["fetched"])
+
+
+def test_a_sales_order_whose_answer_was_lost_is_found_by_its_reference_not_created_twice(hub, systems):
+    systems.shop.generator.place_order({"MUG-EMA-WHT": 1})
+    run_json(hub, "jobs", "run", "pull-orders", "--channel", "woo")
+    run_json(hub, "jobs", "run", "dispatch")  # the POST creates the order, its answer is cut short
+    assert len(systems.warehouse.state.orders) == 1
+    retry_after_backoff(hub)
+    [sales_order] = systems.warehouse.state.orders.values()
+    assert sales_order.external_ref == "ful-1-berlin-bp"
+    assert systems.warehouse.state.calls["POST order-service/sales-order"] == 1
+
+
+def test_an_order_canceled_after_release_is_canceled_at_the_warehouse_before_the_hub_calls_it_canceled(hub, systems):
+    placed = systems.shop.generator.place_order({"MUG-EMA-WHT": 1})
+    run_json(hub, "jobs", "run", "pull-orders", "--channel", "woo")
+    run_json(hub, "jobs", "run", "dispatch")
+    retry_after_backoff(hub)
+    systems.shop.generator.cancel(placed["id"])
+    run_json(hub, "jobs", "run", "pull-orders", "--channel", "woo")
+    run_json(hub, "jobs", "run", "dispatch")
+    [sales_order] = systems.warehouse.state.orders.values()
+    assert sales_order.status_id == CANCELLED
+    [order] = run_json(hub, "orders", "list")
+    assert order["status"] == "canceled"
+    levels = {(r["sku"], r["location"]): (r["stocked"], r["reserved"]) for r in run_json(hub, "inventory", "levels")}
+    assert levels[("MUG-EMA-WHT", "berlin")] == (10, 0)
+
+
+def test_an_order_canceled_after_the_warehouse_shipped_it_waits_for_a_person(hub, systems):
+    placed = systems.shop.generator.place_order({"MUG-EMA-WHT": 1})
+    run_json(hub, "jobs", "run", "pull-orders", "--channel", "woo")
+    run_json(hub, "jobs", "run", "dispatch")
+    retry_after_backoff(hub)
+    [sales_order] = systems.warehouse.state.orders.values()
+    systems.warehouse.generator.ship_now(sales_order.id)
+    systems.shop.generator.cancel(placed["id"])
+    run_json(hub, "jobs", "run", "pull-orders", "--channel", "woo")
+    run_json(hub, "jobs", "run", "dispatch")
+    assert systems.warehouse.state.order(sales_order.id).status_id != CANCELLED
+    [order] = run_json(hub, "orders", "list")
+    shown = run_json(hub, "orders", "show", str(order["id"]))
+    assert shown["status"] == "requires_action" and "open a return" in shown["hold_reason"]

@@ -161,3 +161,25 @@ def test_units_the_channel_reported_fulfilled_first_are_not_deducted_again_by_th
     with engine.connect() as conn:
         assert check(conn) == []
         assert conn.execute(select(order_lines.c.fulfilled_quantity)).scalar_one() == 2
+
+
+def test_a_request_its_provider_has_not_accepted_in_time_is_counted_for_the_alert(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5})
+    ingest(engine, "web", [paid("1", line("MUG", 1)), paid("2", line("MUG", 1))], clock=clock)
+    with engine.begin() as conn:
+        fulfillment.release(conn, ROUTER, clock.now())
+    provider = FakeFulfillmentProvider()
+    handlers = {
+        fulfillment.FULFILLMENT_REQUESTED: request_handler({"bp": FakeConnector(fulfillment=provider)}, engine, clock)
+    }
+    provider.lose_answer = True  # the first is sent and its answer lost: not accepted yet; the second is
+    run(engine, clock, "dispatch", lambda scope: dispatch(scope, handlers, batch=10, policy=OutboxRetry()))
+    within = {"bp": timedelta(hours=2)}
+    with engine.connect() as conn:
+        assert fulfillment.unacknowledged(conn, "web", within, clock.now() + timedelta(hours=1)) == 0
+        assert fulfillment.unacknowledged(conn, "web", within, clock.now() + timedelta(hours=3)) == 1
+        assert fulfillment.unacknowledged(conn, "pos", within, clock.now() + timedelta(hours=3)) == 0
+    clock.advance(timedelta(minutes=10))
+    run(engine, clock, "dispatch", lambda scope: dispatch(scope, handlers, batch=10, policy=OutboxRetry()))
+    with engine.connect() as conn:
+        assert fulfillment.unacknowledged(conn, "web", within, clock.now() + timedelta(hours=3)) == 0

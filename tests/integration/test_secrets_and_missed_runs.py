@@ -60,7 +60,13 @@ def test_a_run_the_scheduler_missed_is_recorded_as_missed(engine, clock):
         channels={},
         jobs=SimpleNamespace(
             dispatch=SimpleNamespace(
-                batch=10, every=timedelta(seconds=5), cron=None, scheduled=True, deadline=timedelta(minutes=1)
+                batch=10,
+                max_attempts=8,
+                retry_delay=timedelta(seconds=30),
+                every=timedelta(seconds=5),
+                cron=None,
+                scheduled=True,
+                deadline=timedelta(minutes=1),
             ),
             check_tracking=SimpleNamespace(
                 checks=5,
