@@ -76,6 +76,42 @@ class ProviderShipment:
     shipped_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReturnLine:
+    line_key: str
+    sku: str
+    title: str
+    quantity: int
+    unit_net: int
+    """Net unit price after discounts, minor units (as it was sent in the fulfillment request)."""
+    tax: int
+    """Tax on the returned units together, minor units."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRequest:
+    """Units of one fulfillment request coming back to a stock location (a return the provider receives)."""
+
+    reference: str
+    """The idempotency key: `ret-{order id}-{n}`; unique per return, stable across retries."""
+    order_id: int
+    fulfillment_reference: str
+    """The FulfillmentRequest.reference the units left under."""
+    fulfillment_provider_ref: str
+    """The provider's id for that request (FulfillmentAccepted.provider_ref)."""
+    location: str
+    """The hub location code the units come back to."""
+    currency: str
+    lines: tuple[ReturnLine, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnAccepted:
+    reference: str
+    provider_ref: str
+
+
 class FulfillmentProvider(Protocol):
     def create_fulfillment(self, request: FulfillmentRequest, *, time_left: float | None = None) -> FulfillmentAccepted:
         """Send the request; sending the same reference twice creates one object at the provider."""
@@ -90,6 +126,12 @@ class FulfillmentProvider(Protocol):
         self, bookmark: str | None, *, time_left: float | None = None
     ) -> tuple[list[ProviderShipment], str | None]:
         """Shipments made since `bookmark` (None: from the provider's start), and the bookmark after them."""
+
+    def create_return(self, request: ReturnRequest, *, time_left: float | None = None) -> ReturnAccepted:
+        """Announce a return to the provider; sending the same reference twice creates one object there."""
+
+    def find_return(self, reference: str, *, time_left: float | None = None) -> ReturnAccepted | None:
+        """What was created for the return `reference`, if anything (to resolve an unknown outcome)."""
 
 
 class PaymentState(StrEnum):

@@ -17,6 +17,8 @@ from core.providers import (
     PaymentResult,
     PaymentState,
     ProviderShipment,
+    ReturnAccepted,
+    ReturnRequest,
 )
 from core.publish import Published
 from core.shipments import ShipmentNotice
@@ -102,7 +104,8 @@ def at(moment: datetime) -> str:
 
 @dataclass
 class FakeFulfillmentProvider:
-    """Keeps what it was sent by reference; `lose_answer` makes the next create succeed but raise a timeout."""
+    """Keeps what it was sent by reference; `lose_answer` makes the next create succeed but raise a timeout,
+    `lose_return_answer` the same for the next return."""
 
     created: dict[str, FulfillmentRequest] = field(default_factory=dict)
     sends: int = 0
@@ -111,6 +114,9 @@ class FakeFulfillmentProvider:
     canceled: list[str] = field(default_factory=list)
     too_late: bool = False
     """Cancels are refused (the goods already left)."""
+    returned: dict[str, ReturnRequest] = field(default_factory=dict)
+    return_sends: int = 0
+    lose_return_answer: bool = False
 
     def create_fulfillment(self, request: FulfillmentRequest, *, time_left: float | None = None) -> FulfillmentAccepted:
         self.sends += 1
@@ -135,6 +141,19 @@ class FakeFulfillmentProvider:
         self, bookmark: str | None, *, time_left: float | None = None
     ) -> tuple[list[ProviderShipment], str | None]:
         return list(self.shipped), "2026-11-20T12:00:00+00:00"
+
+    def create_return(self, request: ReturnRequest, *, time_left: float | None = None) -> ReturnAccepted:
+        self.return_sends += 1
+        self.returned.setdefault(request.reference, request)
+        if self.lose_return_answer:
+            self.lose_return_answer = False
+            raise UnknownOutcome("POST sales-credit: no answer within 60 s")
+        return ReturnAccepted(request.reference, f"SC-{list(self.returned).index(request.reference) + 1}")
+
+    def find_return(self, reference: str, *, time_left: float | None = None) -> ReturnAccepted | None:
+        if reference not in self.returned:
+            return None
+        return ReturnAccepted(reference, f"SC-{list(self.returned).index(reference) + 1}")
 
 
 @dataclass

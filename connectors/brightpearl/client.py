@@ -40,6 +40,9 @@ class BrightpearlOptions(BaseModel):
     shipping_method_id: int | None = Field(default=None, gt=0)
     order_status_id: int | None = Field(default=None, gt=0, description="status of new sales orders")
     cancel_status_id: int | None = Field(default=None, gt=0, description="the account's cancelled order status")
+    credit_status_id: int | None = Field(
+        default=None, gt=0, description="status of new sales credits (returns); default: the account's default"
+    )
     guest_contact_id: int | None = Field(default=None, gt=0, description="customer of orders without an email")
     tax_code: str = Field(default="T20", min_length=1)
     shipping_tax_code: str | None = Field(default=None, min_length=1, description="default: tax_code")
@@ -50,6 +53,10 @@ class BrightpearlOptions(BaseModel):
         " quantities of the locations in location_ids from Brightpearl's availability",
     )
     page_size: int = Field(default=200, ge=1, le=500)
+    product_cache_seconds: float = Field(
+        default=600.0, ge=0, description="seconds a product id found by SKU is used before it is searched again; 0: off"
+    )
+    product_cache_size: int = Field(default=10_000, ge=1, description="SKUs whose product ids are remembered")
     unshipped_hold_days: float = Field(
         default=14.0, ge=0, description="an unshipped goods-out note this young holds the shipments bookmark back"
     )

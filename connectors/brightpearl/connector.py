@@ -1,5 +1,6 @@
 """The Brightpearl connector: a fulfillment provider. Fulfillment requests become sales orders
-(`POST order-service/sales-order`), shipments come back as goods-out notes, and orders are cancelled by status.
+(`POST order-service/sales-order`), shipments come back as goods-out notes, orders are cancelled by status, and
+returns become sales credits against their sales orders (see credits).
 
 A sales order carries the request's reference as `externalRef` with the configured
 `installedIntegrationInstanceId`; Brightpearl refuses a second order with the same pair, and the hub finds an
@@ -7,6 +8,9 @@ order by the pair (`order-search`) before creating one and after a refusal. The 
 timeout after sending is an UnknownOutcome, resolved by the caller looking the reference up. Brightpearl's
 throttling (503 with `brightpearl-next-throttle-period`) means the request was not executed and is waited out
 and repeated by connectors.http.
+
+Product ids are found by SKU (one search each) and remembered for `options.product_cache_seconds` in the
+connector's ProductCache; a SKU is forgotten when Brightpearl refuses an order or credit naming its product.
 
 With `options.stock_source`, Brightpearl's warehouses are also the hub's source of truth for stock: the
 connector then offers `stock_source`, whose figures the pull-stock job sets the hub's stocked quantities from.
@@ -21,15 +25,16 @@ import httpx
 import structlog
 
 from connectors.base import ChannelSettings, ConnectorType
-from connectors.brightpearl import mapper, products, shipments, stock
+from connectors.brightpearl import credits, mapper, products, references, shipments, stock
 from connectors.brightpearl.client import CREDENTIALS_FIX, BrightpearlClient, BrightpearlOptions, Calls
+from connectors.brightpearl.product_cache import ProductCache
+from connectors.brightpearl.references import ORDER_SEARCH
 from connectors.brightpearl.schema import number
 from core.errors import CredentialsRejected, FatalError, OmshubError, RequestRejected
-from core.providers import FulfillmentAccepted, FulfillmentRequest, ProviderShipment
+from core.providers import FulfillmentAccepted, FulfillmentRequest, ProviderShipment, ReturnAccepted, ReturnRequest
 from core.stock_source import StockReading, StockSource
 
 SALES_ORDER = "order-service/sales-order"
-ORDER_SEARCH = "order-service/order-search"
 CONTACT_SEARCH = "contact-service/contact-search"
 
 log = structlog.get_logger("omshub.brightpearl")
@@ -42,11 +47,13 @@ class BrightpearlConnector:
         transport: httpx.BaseTransport | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         options = settings.options
         assert isinstance(options, BrightpearlOptions)
         self.settings, self.options = settings, options
         self.bp = BrightpearlClient(settings, options, transport, sleep=sleep)
+        self.products = ProductCache(options.product_cache_seconds, options.product_cache_size, monotonic=monotonic)
         self.client = self.bp.http
         self.orders = None  # a provider, not a sales channel
         self.stock = None
@@ -62,14 +69,14 @@ class BrightpearlConnector:
         if existing is not None:
             return existing
         customer = _customer(calls, request, self.options)
-        body = mapper.sales_order(
-            request, self.options, warehouse_id=warehouse_id, contact_id=customer, products=_products(calls, request)
-        )
+        found = products.ids(calls, [line.sku for line in request.lines], self.products)
+        body = mapper.sales_order(request, self.options, warehouse_id=warehouse_id, contact_id=customer, products=found)
         try:
             order_id = number(calls.post(SALES_ORDER, body), f"POST {SALES_ORDER}")
         except RequestRejected:
             existing = _find(calls, request.reference, self.options)  # refused as a repeat of the pair
             if existing is None:
+                self.products.forget(found)
                 raise
             log.info("fulfillment.already_created", provider="brightpearl", reference=request.reference)
             return existing
@@ -95,6 +102,15 @@ class BrightpearlConnector:
         log.info("fulfillment.cancelled", provider="brightpearl", reference=accepted.reference, order_id=order_id)
         return True
 
+    def create_return(self, request: ReturnRequest, *, time_left: float | None = None) -> ReturnAccepted:
+        """A sales credit against the request's sales order, the goods coming back to its location's warehouse."""
+        warehouse_id = self._warehouse(request.location)
+        calls = self.bp.calls(time_left)
+        return credits.create(calls, request, self.options, warehouse_id=warehouse_id, cache=self.products)
+
+    def find_return(self, reference: str, *, time_left: float | None = None) -> ReturnAccepted | None:
+        return credits.find(self.bp.calls(time_left), reference, self.options)
+
     def shipments_since(
         self, bookmark: str | None, *, time_left: float | None = None
     ) -> tuple[list[ProviderShipment], str | None]:
@@ -106,7 +122,7 @@ class BrightpearlConnector:
     ) -> StockReading:
         """Brightpearl's figures of `skus` at the warehouses location_ids maps (see stock)."""
         locations = {warehouse: code for code, warehouse in self._warehouses().items()}
-        return stock.stock_levels(self.bp.calls(time_left), skus, items=items, locations=locations)
+        return stock.stock_levels(self.bp.calls(time_left), skus, items=items, locations=locations, cache=self.products)
 
     def check(self) -> list[str]:
         calls = self.bp.calls(None)
@@ -140,14 +156,8 @@ class BrightpearlConnector:
 
 def _find(calls: Calls, reference: str, options: BrightpearlOptions) -> FulfillmentAccepted | None:
     """The sales order created for `reference` by this integration instance, if any."""
-    params = {
-        "externalRef": reference,
-        "installedIntegrationInstanceId": str(options.installed_integration_instance_id),
-        "columns": "orderId,externalRef",
-    }
-    rows = [row for page in calls.search(ORDER_SEARCH, params) for row in page]
-    found = [number(row["orderId"], ORDER_SEARCH) for row in rows if row.get("externalRef") == reference]
-    return FulfillmentAccepted(reference, str(min(found))) if found else None
+    order_id = references.find(calls, reference, options, order_type=references.SALES_ORDER)
+    return None if order_id is None else FulfillmentAccepted(reference, str(order_id))
 
 
 def _customer(calls: Calls, request: FulfillmentRequest, options: BrightpearlOptions) -> int:
@@ -165,11 +175,6 @@ def _customer(calls: Calls, request: FulfillmentRequest, options: BrightpearlOpt
         return min(number(row["contactId"], CONTACT_SEARCH) for row in same)
     address_id = number(calls.post("contact-service/postal-address", mapper.postal_address(request)), "address")
     return number(calls.post("contact-service/contact", mapper.contact(request, email, address_id)), "contact")
-
-
-def _products(calls: Calls, request: FulfillmentRequest) -> dict[str, int]:
-    """Product ids of the request's SKUs that Brightpearl knows."""
-    return products.by_search(calls, list(dict.fromkeys(line.sku for line in request.lines)))
 
 
 def _warehouse_problems(calls: Calls, location_ids: Mapping[str, str]) -> list[str]:

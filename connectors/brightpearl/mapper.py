@@ -1,4 +1,5 @@
-"""Pure translations between the hub's fulfillment requests and Brightpearl's sales orders and goods-out notes.
+"""Pure translations between the hub's fulfillment requests and returns and Brightpearl's sales orders, sales
+credits and goods-out notes.
 
 Money leaves as strings of major units with four decimals ("39.9800"), the form Brightpearl itself answers in;
 row `net` and `tax` are for the whole row (all units), which is what the hub's lines carry for tax and what
@@ -16,7 +17,7 @@ from connectors.brightpearl.client import BrightpearlOptions
 from connectors.brightpearl.schema import GoodsOutNote, OrderRow, SalesOrder
 from core.errors import FatalError
 from core.money import to_major
-from core.providers import FulfillmentLine, FulfillmentRequest, ProviderShipment
+from core.providers import FulfillmentLine, FulfillmentRequest, ProviderShipment, ReturnLine, ReturnRequest
 from core.shipments import Tracking
 
 _FOUR_PLACES = Decimal("0.0001")
@@ -82,8 +83,41 @@ def sales_order(
     return body
 
 
-def line_row(line: FulfillmentLine, currency: str, tax_code: str, product_id: int | None) -> dict[str, Any]:
-    """One order row; a SKU Brightpearl does not know becomes a free-text row named with its SKU."""
+def sales_credit(
+    request: ReturnRequest,
+    options: BrightpearlOptions,
+    *,
+    parent: SalesOrder,
+    warehouse_id: int,
+    products: Mapping[str, int],
+) -> dict[str, Any]:
+    """The `POST order-service/sales-credit` body: the returned lines credited against the sales order `parent`
+    (for its customer, under its reference, in its currency), the goods coming back to `warehouse_id`."""
+    contact_id = parent.contact_id
+    if contact_id is None:
+        raise FatalError(f"{request.reference}: Brightpearl answered sales order {parent.id} without its customer")
+    currency = parent.currency.code.upper() if parent.currency is not None else request.currency.upper()
+    if currency != request.currency.upper():
+        raise FatalError(
+            f"{request.reference}: sales order {parent.id} is in {currency}, the return in {request.currency.upper()}"
+        )
+    body: dict[str, Any] = {
+        "parentId": parent.id,
+        "externalRef": request.reference,
+        "installedIntegrationInstanceId": options.installed_integration_instance_id,
+        "customer": {"id": contact_id},
+        "currency": {"code": currency},
+        "warehouseId": warehouse_id,
+        "rows": [line_row(line, request.currency, options.tax_code, products.get(line.sku)) for line in request.lines],
+    }
+    optional = {"ref": parent.ref, "channelId": options.channel_id, "priceListId": options.price_list_id}
+    return body | {key: value for key, value in (optional | {"statusId": options.credit_status_id}).items() if value}
+
+
+def line_row(
+    line: FulfillmentLine | ReturnLine, currency: str, tax_code: str, product_id: int | None
+) -> dict[str, Any]:
+    """One order or credit row; a SKU Brightpearl does not know becomes a free-text row named with its SKU."""
     row: dict[str, Any] = {"productId": product_id} if product_id is not None else {}
     return row | {
         "name": line.title if product_id is not None else f"{line.title} [{line.sku}]",

@@ -3,16 +3,18 @@
 
 The SKU filter of the search is not an exact match (`SKU=MUG-XL` also answers `MUG-XL-2`), so only rows whose
 SKU is the one asked for count; of several products with one SKU, the oldest (lowest id) is taken. Looking up
-one SKU costs a search; looking up many is cheaper as one walk of the catalogue, 500 products a page.
+one SKU costs a search; looking up many is cheaper as one walk of the catalogue, 500 products a page. Ids
+found are remembered in the connector's ProductCache (see `ids`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from connectors.brightpearl import schema
 from connectors.brightpearl.client import Calls
+from connectors.brightpearl.product_cache import ProductCache
 
 PRODUCT_SEARCH = "product-service/product-search"
 PRODUCTS_PER_GET = 100
@@ -33,6 +35,20 @@ def by_search(calls: Calls, skus: Sequence[str]) -> dict[str, int]:
     """Product ids of the SKUs Brightpearl knows, one search per SKU."""
     rows = (row for sku in skus for page in calls.search(PRODUCT_SEARCH, {"SKU": sku}) for row in page)
     return _exact(set(skus), rows)
+
+
+Lookup = Callable[[Calls, Sequence[str]], dict[str, int]]
+
+
+def ids(calls: Calls, skus: Sequence[str], cache: ProductCache, *, lookup: Lookup = by_search) -> dict[str, int]:
+    """Product ids of the SKUs Brightpearl knows: fresh entries of `cache` first, the others looked up (one
+    search each, unless another `lookup` is given) and remembered."""
+    wanted = list(dict.fromkeys(skus))
+    known = cache.known(wanted)
+    missing = [sku for sku in wanted if sku not in known]
+    found = lookup(calls, missing) if missing else {}
+    cache.keep(found)
+    return known | found
 
 
 def read(calls: Calls, product_ids: Iterable[int]) -> dict[int, schema.Product]:

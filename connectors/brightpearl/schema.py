@@ -1,6 +1,6 @@
-"""The Brightpearl answers the connector reads: the `{"response": …}` envelope, search rows, sales orders,
-goods-out notes, products and their availability. Only the fields used are declared; every other field is
-ignored.
+"""The Brightpearl answers the connector reads: the `{"response": …}` envelope, search rows, sales orders (also
+read as the parents of sales credits), goods-out notes, products and their availability. Only the fields used
+are declared; every other field is ignored.
 
 A goods-out note GET answers a map note id → note, each note's `orderRows` a map sales-order row id → the
 products shipped against that row. A product-availability GET answers a map product id → figures in `total`
@@ -53,11 +53,28 @@ class OrderRow(_Brightpearl):
     external_ref: str | None = None
 
 
+class Party(_Brightpearl):
+    id: int
+
+
+class Currency(_Brightpearl):
+    code: str
+
+
 class SalesOrder(_Brightpearl):
     id: int
+    ref: str | None = None
     external_ref: str | None = None
     installed_integration_instance_id: int | None = None
+    customer: Party | None = None
+    customer_id: int | None = None
+    """The customer at the top level, as older answers give it."""
+    currency: Currency | None = None
     rows: list[OrderRow] = Field(default_factory=list)
+
+    @property
+    def contact_id(self) -> int | None:
+        return self.customer.id if self.customer is not None else self.customer_id
 
 
 class Figures(_Brightpearl):

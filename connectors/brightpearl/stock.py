@@ -6,9 +6,10 @@ Brightpearl can still promise, the figure the hub takes) and `inTransit`. A ware
 figures in is left out (nothing there); products that are not stock-tracked are left out of the answer; a set
 none of whose ids answers is a 404. Ids go PRODUCTS_PER_GET a call.
 
-Product ids come from the hub's bindings (SKU → product id); SKUs without one are looked up by SKU (see
-products). A bound id that availability leaves out is read as a product: still there under the same SKU, it
-is not stock-tracked; gone or renamed, its binding is dropped and the SKU looked up afresh next time.
+Product ids come from the hub's bindings (SKU → product id); SKUs without one are taken from the connector's
+ProductCache or looked up by SKU (see products). An id that availability leaves out is read as a product:
+still there under the same SKU, it is not stock-tracked; gone or renamed, its binding (or cache entry) is
+dropped and the SKU looked up afresh next time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from connectors.brightpearl import products, schema
 from connectors.brightpearl.client import Calls
+from connectors.brightpearl.product_cache import ProductCache
 from core.stock_source import ProviderLevel, StockReading
 
 AVAILABILITY = "warehouse-service/product-availability"
@@ -24,16 +26,22 @@ NOTHING = schema.Figures()
 
 
 def stock_levels(
-    calls: Calls, skus: Sequence[str], *, items: Mapping[str, str], locations: Mapping[int, str]
+    calls: Calls,
+    skus: Sequence[str],
+    *,
+    items: Mapping[str, str],
+    locations: Mapping[int, str],
+    cache: ProductCache,
 ) -> StockReading:
     """The figures of `skus` at each warehouse of `locations` (warehouse id → hub location code)."""
     wanted = list(dict.fromkeys(skus))
     bound = {sku: int(items[sku]) for sku in wanted if items.get(sku, "").isdigit()}
-    found = products.lookup(calls, [sku for sku in wanted if sku not in bound])
+    found = products.ids(calls, [sku for sku in wanted if sku not in bound], cache, lookup=products.lookup)
     ids = bound | found
     figures = read_availability(calls, ids.values())
     left_out = {sku: product_id for sku, product_id in ids.items() if product_id not in figures}
     kept = _still_listed(calls, left_out)
+    cache.forget(sku for sku in left_out if sku not in kept)
     reading = StockReading(
         unknown=[sku for sku in wanted if sku not in ids or (sku in left_out and sku not in kept)],
         untracked=sorted(kept),

@@ -1,6 +1,6 @@
-"""A local simulator of the Brightpearl public API: contacts, products, sales orders pushed by the hub, and
-goods-out notes that a simulated warehouse creates and ships; stock derived from what was received, allocated
-and shipped; with the 503 throttle and injected faults."""
+"""A local simulator of the Brightpearl public API: contacts, products, sales orders and sales credits pushed by
+the hub, goods-out notes that a simulated warehouse creates and ships, and returns it books in; stock derived
+from what was received, allocated and shipped; with the 503 throttle and injected faults."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The warehouse's pace: orders released longer than `ship_after` ago are shipped on the next tick."""
+"""The warehouse's pace: orders released longer than `ship_after` ago are shipped on the next tick; returned
+parcels are booked in when a test says they arrived."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from sandbox.brightpearl.model import GoodsOutNote
 from sandbox.brightpearl.shipping import Split, ship_now
 from sandbox.brightpearl.state import BrightpearlState
+from sandbox.brightpearl.stock import book_in
 from sandbox.brightpearl.wire import CANCELLED
 
 
@@ -44,6 +46,10 @@ class BrightpearlGenerator:
     def ship_now(self, order_id: int, split: Split = "none") -> list[GoodsOutNote]:
         """Ship one order at once, whatever its age (see `shipping.ship_now`)."""
         return ship_now(self.state, order_id, split)
+
+    def book_in(self, credit_id: int) -> None:
+        """The goods of a sales credit arrive and go back into stock (see `stock.book_in`)."""
+        book_in(self.state, credit_id)
 
     def _split(self) -> Split:
         draw, kind = self._rng.random(), self._rng.random()

@@ -1,4 +1,5 @@
-"""Contacts, products, warehouses, sales orders and goods-out notes as the simulated account keeps them."""
+"""Contacts, products, warehouses, sales orders, sales credits and goods-out notes as the simulated account
+keeps them."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ class OrderRow:
 
 @dataclass(slots=True)
 class SalesOrder:
+    """An order of type SO (a sales order) or SC (a sales credit, usually against a sales order: `parent_id`)."""
+
     id: int
     customer_id: int
     rows: list[OrderRow]
@@ -71,6 +74,8 @@ class SalesOrder:
     channel_id: int | None = None
     delivery: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    type_code: str = "SO"
+    parent_id: int | None = None
 
     @property
     def released_on(self) -> datetime:

@@ -1,14 +1,17 @@
-"""Sales orders pushed by the hub: validated, unique per (externalRef, installedIntegrationInstanceId)."""
+"""Sales orders and sales credits pushed by the hub: validated, each kind unique per (externalRef,
+installedIntegrationInstanceId). A credit names its sales order as `parentId` (a string of digits, or a number)
+and takes that order's warehouse and currency unless it gives its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sandbox.brightpearl.errors import BrightpearlError, bad_request, parse_moment
 from sandbox.brightpearl.model import OrderRow, SalesOrder
 from sandbox.brightpearl.state import BrightpearlState
-from sandbox.brightpearl.wire import CANCELLED, STATUS_NAMES
+from sandbox.brightpearl.wire import CANCELLED, CREDIT_STATUS_NAMES, NEW_CREDIT, STATUS_NAMES
 
 Json = dict[str, Any]
 
@@ -19,7 +22,7 @@ def create_sales_order(state: BrightpearlState, body: Json) -> SalesOrder:
         customer_id = _customer_id(state, body)
         external_ref = str(body.get("externalRef") or "")
         instance = _instance(state, body.get("installedIntegrationInstanceId"))
-        _refuse_duplicate(state, external_ref, instance)
+        _refuse_duplicate(state.orders.values(), external_ref, instance, "An order")
         rows = [_row(state, n, raw) for n, raw in enumerate(_list(body, "rows"))]
         now = state.now()
         order = SalesOrder(
@@ -40,6 +43,37 @@ def create_sales_order(state: BrightpearlState, body: Json) -> SalesOrder:
         )
         state.orders[order.id] = order
         return order
+
+
+def create_sales_credit(state: BrightpearlState, body: Json) -> SalesOrder:
+    """Store the sales credit the body describes (an order of type SC). Refused whole when any part is invalid."""
+    with state.lock:
+        parent = _parent(state, body.get("parentId"))
+        customer_id = _customer_id(state, body)
+        external_ref = str(body.get("externalRef") or "")
+        instance = _instance(state, body.get("installedIntegrationInstanceId"))
+        _refuse_duplicate(state.credits.values(), external_ref, instance, "A sales credit")
+        rows = [_row(state, n, raw) for n, raw in enumerate(_list(body, "rows"))]
+        now = state.now()
+        credit = SalesOrder(
+            id=state.new_id("order"),
+            customer_id=customer_id,
+            rows=rows,
+            created_on=now,
+            updated_on=now,
+            placed_on=parse_moment(body["placedOn"], "placedOn") if body.get("placedOn") else now,
+            warehouse_id=_warehouse(state, body.get("warehouseId", parent.warehouse_id if parent else None)),
+            currency=str((body.get("currency") or {}).get("code") or (parent.currency if parent else "EUR")),
+            ref=str(body.get("ref") or ""),
+            external_ref=external_ref,
+            installed_integration_instance_id=instance,
+            status_id=_credit_status(body.get("statusId", NEW_CREDIT)),
+            channel_id=body.get("channelId"),
+            type_code="SC",
+            parent_id=parent.id if parent else None,
+        )
+        state.credits[credit.id] = credit
+        return credit
 
 
 def set_status(state: BrightpearlState, order_id: int, body: Json) -> None:
@@ -75,16 +109,29 @@ def _instance(state: BrightpearlState, raw: object) -> int | None:
     return state.installed_integration_instance_id
 
 
-def _refuse_duplicate(state: BrightpearlState, external_ref: str, instance: int | None) -> None:
+def _refuse_duplicate(kept: Iterable[SalesOrder], external_ref: str, instance: int | None, kind: str) -> None:
     if not external_ref or instance is None:
         return
-    for order in state.orders.values():
+    for order in kept:
         if (order.external_ref, order.installed_integration_instance_id) == (external_ref, instance):
             raise bad_request(
-                f"An order with externalRef '{external_ref}' already exists for installed integration instance "
+                f"{kind} with externalRef '{external_ref}' already exists for installed integration instance "
                 f"{instance} (order {order.id})",
                 "ORDC-032",
             )
+
+
+def _parent(state: BrightpearlState, raw: object) -> SalesOrder | None:
+    """The sales order a credit names as its parent (none named: a credit on its own)."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise bad_request(f"parentId: '{raw}' is not an order id")
+    parent = state.orders.get(int(raw))
+    if parent is None:
+        kind = "a sales credit, not a sales order" if int(raw) in state.credits else "not found"
+        raise bad_request(f"parentId: order {raw} is {kind}", "ORDC-040")
+    return parent
 
 
 def _row(state: BrightpearlState, n: int, raw: Any) -> OrderRow:
@@ -137,6 +184,12 @@ def _warehouse(state: BrightpearlState, raw: object) -> int:
     if raw not in state.warehouses:
         raise bad_request(f"Warehouse {raw} does not exist")
     return int(str(raw))
+
+
+def _credit_status(raw: object) -> int:
+    if not isinstance(raw, int) or raw not in CREDIT_STATUS_NAMES:
+        raise BrightpearlError(400, "ORDC-015", f"Sales credit status {raw} does not exist")
+    return raw
 
 
 def _status(raw: object) -> int:

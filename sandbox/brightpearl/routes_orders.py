@@ -1,4 +1,5 @@
-"""contact-service, product-service and order-service under /public-api/{account}/."""
+"""contact-service, product-service and order-service (sales orders, sales credits, order search) under
+/public-api/{account}/."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from fastapi.responses import Response
 
 from sandbox.brightpearl.errors import bad_request, id_set, not_found, ok
 from sandbox.brightpearl.model import Contact, SalesOrder
-from sandbox.brightpearl.orders import create_sales_order, set_status
+from sandbox.brightpearl.orders import create_sales_credit, create_sales_order, set_status
 from sandbox.brightpearl.search import Column, search
 from sandbox.brightpearl.state import BrightpearlState
-from sandbox.brightpearl.wire import sales_order_json
+from sandbox.brightpearl.wire import ORDER_TYPE_IDS, sales_order_json
 from sandbox.shopify.responses import json_response
 
 Json = dict[str, Any]
@@ -41,7 +42,8 @@ PRODUCT_COLUMNS = (
 def order_columns(state: BrightpearlState) -> tuple[Column, ...]:
     return (
         Column("orderId", "INTEGER", lambda o: o.id),
-        Column("orderTypeId", "INTEGER", lambda o: 1),
+        Column("orderTypeId", "INTEGER", lambda o: ORDER_TYPE_IDS[o.type_code]),
+        Column("parentOrderId", "INTEGER", lambda o: o.parent_id),
         Column("contactId", "INTEGER", lambda o: o.customer_id),
         Column("orderStatusId", "INTEGER", lambda o: o.status_id),
         Column("reference", "STRING", lambda o: o.ref),
@@ -107,10 +109,25 @@ def order_routes(state: BrightpearlState) -> APIRouter:
                 raise not_found(f"No sales orders found for {ids}")
             return ok([sales_order_json(o, state.shipping_status(o)) for o in found])
 
+    @router.post("/order-service/sales-credit")
+    async def create_credit(request: Request) -> Response:
+        return ok(create_sales_credit(state, await json_object(request)).id)
+
+    @router.get("/order-service/sales-credit/{ids}")
+    async def get_credits(ids: str) -> Response:
+        with state.lock:
+            wanted = id_set(ids, limit=MAX_ORDERS_PER_GET)
+            found = [c for c in _sorted(state.credits.values()) if wanted is None or c.id in wanted]
+            if not found:
+                raise not_found(f"No sales credits found for {ids}")
+            return ok([sales_order_json(c, "NST") for c in found])
+
     @router.get("/order-service/order-search")
     async def order_search(request: Request) -> Response:
+        """Sales orders and sales credits alike (`orderTypeId` 1 and 3)."""
         with state.lock:
-            found = search(orders_searched, _sorted(state.orders.values()), request.query_params)
+            every = _sorted([*state.orders.values(), *state.credits.values()])
+            found = search(orders_searched, every, request.query_params)
         return ok(found, reference={})
 
     @router.put("/order-service/order/{order_id}/status")

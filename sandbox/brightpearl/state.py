@@ -19,7 +19,7 @@ FIRST_WAREHOUSE_ID = 2
 
 
 class BrightpearlState:
-    """Catalogue, contacts, sales orders, goods-out notes and call counts of one account."""
+    """Catalogue, contacts, sales orders and credits, goods-out notes and call counts of one account."""
 
     def __init__(
         self,
@@ -40,7 +40,9 @@ class BrightpearlState:
         self.products = {p.id: p for p in _products(products)}
         self.contacts: dict[int, Contact] = {}
         self.addresses: dict[int, dict[str, object]] = {}  # postal addresses, as posted
-        self.orders: dict[int, SalesOrder] = {}
+        self.orders: dict[int, SalesOrder] = {}  # sales orders only
+        self.credits: dict[int, SalesOrder] = {}  # sales credits (type SC), ids from the orders' sequence
+        self.credits_received: set[int] = set()  # credits whose goods were booked in
         self.notes: dict[int, GoodsOutNote] = {}
         self.received: Counter[tuple[int, int]] = Counter()  # (product id, warehouse id) -> units received
         self.rng = random.Random(f"{seed}:tracking")
@@ -63,6 +65,12 @@ class BrightpearlState:
         found = self.orders.get(order_id)
         if found is None:
             raise not_found(f"Order {order_id} not found")
+        return found
+
+    def credit(self, credit_id: int) -> SalesOrder:
+        found = self.credits.get(credit_id)
+        if found is None:
+            raise not_found(f"Sales credit {credit_id} not found")
         return found
 
     def notes_of(self, order_id: int) -> list[GoodsOutNote]:

@@ -1,7 +1,9 @@
 """Stock as the simulated account keeps it, derived from what happened to it.
 
-`inStock` at a warehouse is the units received there (seeded stock, stock corrections) less the units on its
-shipped goods-out notes. Open sales orders (not cancelled) allocate the unshipped units of their rows at their
+`inStock` at a warehouse is the units received there (seeded stock, stock corrections, returns booked in from
+sales credits) less the units on its shipped goods-out notes. A sales credit changes nothing until its goods
+are booked in (`book_in`, the goods-in note of the returned parcel), which puts its product rows back into
+stock at its warehouse, once. Open sales orders (not cancelled) allocate the unshipped units of their rows at their
 warehouse, oldest order first, as far as the warehouse has units not yet allocated; the rest waits for stock.
 `onHand` is inStock less allocated: what the account can still promise (negative only when more was shipped
 than received). Nothing is in transit.
@@ -85,6 +87,18 @@ def correct(state: BrightpearlState, warehouse_id: int, body: Json) -> list[int]
         for product_id, quantity in moves:
             state.receive(product_id, warehouse_id, quantity)
         return [state.new_id("movement") for _ in moves]
+
+
+def book_in(state: BrightpearlState, credit_id: int) -> None:
+    """The returned parcel of a sales credit arrives: its product rows go back into stock at its warehouse."""
+    with state.lock:
+        credit = state.credit(credit_id)
+        if credit_id in state.credits_received:
+            raise bad_request(f"Sales credit {credit_id} was already booked in")
+        for row in credit.rows:
+            if row.product_id is not None:
+                state.receive(row.product_id, credit.warehouse_id, int(row.quantity))
+        state.credits_received.add(credit_id)
 
 
 def _correction(state: BrightpearlState, n: int, item: Any) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""The JSON Brightpearl answers for sales orders, goods-out notes, warehouses and products."""
+"""The JSON Brightpearl answers for sales orders and credits, goods-out notes, warehouses and products."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from sandbox.brightpearl.model import GoodsOutNote, OrderRow, Product, SalesOrde
 Json = dict[str, Any]
 STATUS_NAMES = {1: "Draft / Quote", 2: "New web order", 3: "Awaiting payment", 4: "Invoiced", 5: "Cancelled"}
 CANCELLED = 5
+CREDIT_STATUS_NAMES = {6: "Pending return", 7: "Credit complete"}
+NEW_CREDIT = 6
+ORDER_TYPE_IDS = {"SO": 1, "SC": 3}  # and 2 PO, 4 PC, which the simulator does not keep
 
 
 def row_json(row: OrderRow) -> Json:
@@ -40,8 +43,9 @@ def sales_order_json(order: SalesOrder, shipping_status: str) -> Json:
         "placedOn": when(order.placed_on),
         "createdOn": when(order.created_on),
         "updatedOn": when(order.updated_on),
+        "parentId": order.parent_id,
         "statusId": order.status_id,
-        "statusName": STATUS_NAMES.get(order.status_id, ""),
+        "statusName": (CREDIT_STATUS_NAMES if order.type_code == "SC" else STATUS_NAMES).get(order.status_id, ""),
         "isCanceled": order.status_id == CANCELLED,
         "warehouseId": order.warehouse_id,
         "channelId": order.channel_id,
