@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from cli import db, dlq, inventory, jobs, orders, payments, quarantine, sandbox, shipments
+from cli import db, dlq, drafts, inventory, jobs, orders, payments, quarantine, returns, sandbox, shipments
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
@@ -36,6 +36,8 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(payments.app, name="payments")
+app.add_typer(returns.app, name="returns")
+app.add_typer(drafts.app, name="drafts")
 app.add_typer(shipments.app, name="shipments")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(jobs.channels_app, name="channels")

@@ -13,7 +13,7 @@ import typer
 from rich.progress import Progress
 
 from cli.context import hub
-from cli.output import JsonOpt, console, print_json, print_table
+from cli.output import JsonOpt, console, parse_units, print_json, print_table
 from core import channels, queries, shipments
 from core.errors import OmshubError
 from core.intake import IntakeResult, ingest
@@ -182,7 +182,7 @@ def ship(
     report = ShipmentReport(
         ref,
         location,
-        _units(line),
+        parse_units(line),
         tuple(Tracking(number, carrier, tracking_url) for number in tracking or []),
         reference,
     )
@@ -193,13 +193,3 @@ def ship(
         return
     done = " (order complete)" if notice.order_complete else ""
     typer.echo(f"shipment {notice.reference} recorded for {ref}{done}; dispatch tells the channel")
-
-
-def _units(pairs: list[str]) -> dict[str, int]:
-    units: dict[str, int] = {}
-    for pair in pairs:
-        key, _, count = pair.rpartition("=")
-        if not key or not count.isdigit():
-            raise typer.BadParameter(f"{pair!r}: write SKU=UNITS, e.g. TEE-BLK-M=2", param_hint="--line")
-        units[key] = units.get(key, 0) + int(count)
-    return units

@@ -47,3 +47,14 @@ def cell(row: Mapping[str, Any], col: str) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%SZ")
     return str(value)
+
+
+def parse_units(pairs: list[str]) -> dict[str, int]:
+    """`--line SKU=UNITS` options (repeatable; the same SKU twice adds up)."""
+    units: dict[str, int] = {}
+    for pair in pairs:
+        key, _, count = pair.rpartition("=")
+        if not key or not count.isdigit():
+            raise typer.BadParameter(f"{pair!r}: write SKU=UNITS, e.g. TEE-BLK-M=2", param_hint="--line")
+        units[key] = units.get(key, 0) + int(count)
+    return units

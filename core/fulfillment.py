@@ -131,7 +131,9 @@ def _requests(conn: Connection, order: Mapping[str, Any], router: Router) -> lis
     for key, sku, location, units in _held(conn, order["id"]):
         provider = router.provider_for(location, country, sku)
         if provider is not None:
-            groups[location, provider].append(_line(lines[key], sku, units, taxes_included=order["taxes_included"]))
+            groups[location, provider].append(
+                line_share(lines[key], sku, units, taxes_included=order["taxes_included"])
+            )
     requests = []
     for i, ((location, provider), parts) in enumerate(sorted(groups.items())):
         shipping = order["shipping_total"] if i == 0 else 0
@@ -172,7 +174,7 @@ def _held(conn: Connection, order_id: int) -> list[tuple[str, str, str, int]]:
     return [(key, sku, code, int(units)) for key, sku, code, units in conn.execute(query)]
 
 
-def _line(row: Mapping[str, Any], sku: str, units: int, *, taxes_included: bool) -> FulfillmentLine:
+def line_share(row: Mapping[str, Any], sku: str, units: int, *, taxes_included: bool) -> FulfillmentLine:
     """The share of an order line that `units` of it make: net after discounts, and its tax."""
     quantity = int(row["quantity"])
     gross = int(row["unit_price"]) * quantity - int(row["discount"]) - int(row["order_discount_share"])

@@ -205,12 +205,16 @@ def _targets(accepted: Accepted, before: StoredOrder | None, pooled: Kits) -> li
 
 
 def _keep_shipped(rows: list[dict[str, Any]], old_lines: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """A channel's version never lowers what the hub itself saw leave through a provider's shipment."""
+    """A channel's version never lowers what the hub itself saw leave through a provider's shipment, nor the
+    units that came back (a return received in the hub may reach the channel later, or never)."""
     for row in rows:
         old = old_lines.get(row["line_key"])
-        if old is not None and old["sku"] == row["sku"] and old["hub_fulfilled_quantity"]:
+        if old is None or old["sku"] != row["sku"]:
+            continue
+        if old["hub_fulfilled_quantity"]:
             for name in ("fulfilled_quantity", "shipped_quantity"):
                 row[name] = max(row[name], old["hub_fulfilled_quantity"])
+        row["returned_quantity"] = max(row["returned_quantity"], old["returned_quantity"])
     return rows
 
 

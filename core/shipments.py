@@ -213,6 +213,11 @@ def _shipped_line(line: Mapping[str, Any], units: int) -> ShippedLine:
     return ShippedLine(None if key.startswith("sku:") else key, line["sku"], units)
 
 
+def shipped_units(conn: Connection, order_id: int) -> dict[str, int]:
+    """Units of each line of the order the hub has recorded as shipped (by a provider or an operator)."""
+    return _shipped(_rows(conn, order_id))
+
+
 def _rows(conn: Connection, order_id: int) -> list[Mapping[str, Any]]:
     query = select(shipments).where(shipments.c.order_id == order_id).order_by(shipments.c.id)
     return [dict(row) for row in conn.execute(query).mappings()]

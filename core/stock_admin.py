@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
+from core import kits
 from core.channels import location_ids
 from core.errors import OmshubError
 from core.inventory import RESERVED, STOCKED, Movement, write_movements
@@ -38,6 +39,13 @@ def adjust_stocked(conn: Connection, sku: str, location: str, delta: int, now: d
     """Add (or with a negative delta, remove) stocked units."""
     item_id, loc_id, stocked, reserved = _lock_level(conn, sku, location)
     return _change(conn, (sku, location, item_id, loc_id), stocked, reserved, delta, "manual.adjust", now)
+
+
+def restock(conn: Connection, sku: str, location: str, units: int, reference: str, now: datetime) -> None:
+    """Returned units back on the shelf (a bundle's components, for a bundle SKU), one ledger row each."""
+    for part, count in kits.expand(kits.load(conn, {sku}), sku, units):
+        item_id, loc_id, _stocked, _reserved = _lock_level(conn, part, location)
+        write_movements(conn, [Movement(item_id, loc_id, STOCKED, count, "return.restocked", reference)], now)
 
 
 def _change(

@@ -19,6 +19,7 @@ from core.errors import FatalError
 from core.fulfillment import FULFILLMENT_REQUESTED
 from core.outbox import OutboxRetry, OutboxStatus
 from core.payments import PAYMENT_OPERATION, PaymentPolicy
+from core.returns import FULFILLMENT_RETURN
 from core.routing import Router, Rule
 from core.runs import Trigger
 from core.shipments import SHIPMENT_CREATED
@@ -26,7 +27,7 @@ from core.stock_source import StockSource
 from core.store.schema import outbox
 from core.tracking import CheckPolicy
 from jobs.dispatch import Handler, dispatch
-from jobs.fulfillment import SHIPMENTS, cancel_handler, pull_shipments, request_handler
+from jobs.fulfillment import SHIPMENTS, cancel_handler, pull_shipments, request_handler, return_handler
 from jobs.payments import payment_handler
 from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
@@ -94,6 +95,7 @@ class Catalog:
             FULFILLMENT_REQUESTED: request_handler(self.providers, engine, clock),
             PAYMENT_OPERATION: payment_handler(self.providers, engine, clock),
             FULFILLMENT_CANCEL: cancel_handler(self.providers, engine, clock),
+            FULFILLMENT_RETURN: return_handler(self.providers, engine, clock),
             **(handlers or {}),
         }
 

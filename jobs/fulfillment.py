@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import structlog
 from sqlalchemy import Connection, Engine, select
 
 from connectors.base import Connector
-from core import bookmarks, cancellations, fulfillment, payments, provider_shipments
+from core import bookmarks, cancellations, fulfillment, payments, provider_shipments, returns
 from core.bookmarks import Bookmark
 from core.clock import Clock
 from core.errors import FatalError
@@ -20,6 +21,7 @@ from jobs.dispatch import Handler
 from jobs.runner import RunScope
 
 SHIPMENTS = "shipments"
+log = structlog.get_logger("omshub.fulfillment")
 _CALL_SECONDS = 120.0
 
 
@@ -84,6 +86,22 @@ def cancel_handler(providers: Mapping[str, Connector], engine: Engine, clock: Cl
                 cancellations.refused(conn, payload["reference"], clock.now())
 
     return cancel
+
+
+def return_handler(providers: Mapping[str, Connector], engine: Engine, clock: Clock) -> Handler:
+    """Announce a return to the provider that shipped the units; after a failed try, look its reference up first."""
+
+    def announce(message: OutboxMessage) -> None:
+        provider = _fulfiller(providers, message.payload["provider"])
+        request = returns.return_of(message.payload)
+        found = provider.find_return(request.reference, time_left=_CALL_SECONDS) if message.attempts else None
+        if found is None:
+            found = provider.create_return(request, time_left=_CALL_SECONDS)
+        log.info(
+            "return.announced", provider=message.payload["provider"], reference=found.reference, id=found.provider_ref
+        )
+
+    return announce
 
 
 def _channel_of(conn: Connection, order_id: int) -> str:

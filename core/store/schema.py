@@ -358,3 +358,50 @@ payment_operations = Table(
     UniqueConstraint("order_id", "kind", "sequence"),
     Index("ix_payment_operations_status", "status"),
 )
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(255), nullable=False, unique=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(64)),
+    Column("note", Text),
+    Column("requested_by", String(100), nullable=False),
+    Column("location_id", Id, ForeignKey("stock_locations.id")),
+    Column("return_shipping", Money, nullable=False, server_default="0"),
+    Column("refund_amount", Money),
+    Column("refund_reference", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_returns_order_id", "order_id"),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("return_id", Id, ForeignKey("returns.id", ondelete="CASCADE"), nullable=False),
+    Column("line_key", String(255), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(64)),
+    Column("received_quantity", Integer, nullable=False, server_default="0"),
+    Column("disposition", String(16)),
+    Column("location_id", Id, ForeignKey("stock_locations.id")),
+    UniqueConstraint("return_id", "line_key"),
+)
+
+draft_orders = Table(
+    "draft_orders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(64), unique=True),
+    Column("channel", String(100), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="SET NULL")),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
