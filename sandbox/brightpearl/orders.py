@@ -17,30 +17,10 @@ Json = dict[str, Any]
 
 
 def create_sales_order(state: BrightpearlState, body: Json) -> SalesOrder:
-    """Store the order the body describes; its id. Refused whole when any part is invalid."""
+    """Store the order the body describes. Refused whole when any part is invalid."""
     with state.lock:
-        customer_id = _customer_id(state, body)
-        external_ref = str(body.get("externalRef") or "")
-        instance = _instance(state, body.get("installedIntegrationInstanceId"))
-        _refuse_duplicate(state.orders.values(), external_ref, instance, "An order")
-        rows = [_row(state, n, raw) for n, raw in enumerate(_list(body, "rows"))]
-        now = state.now()
-        order = SalesOrder(
-            id=state.new_id("order"),
-            customer_id=customer_id,
-            rows=rows,
-            created_on=now,
-            updated_on=now,
-            placed_on=parse_moment(body["placedOn"], "placedOn") if body.get("placedOn") else now,
-            warehouse_id=_warehouse(state, body.get("warehouseId")),
-            currency=str((body.get("currency") or {}).get("code", "EUR")),
-            ref=str(body.get("ref") or ""),
-            external_ref=external_ref,
-            installed_integration_instance_id=instance,
-            status_id=_status(body.get("statusId", 2)),
-            channel_id=body.get("channelId"),
-            delivery=dict(body.get("delivery") or {}),
-        )
+        order = _new(state, body, state.orders.values(), "An order", status_id=_status(body.get("statusId", 2)))
+        order.delivery = dict(body.get("delivery") or {})
         state.orders[order.id] = order
         return order
 
@@ -49,31 +29,45 @@ def create_sales_credit(state: BrightpearlState, body: Json) -> SalesOrder:
     """Store the sales credit the body describes (an order of type SC). Refused whole when any part is invalid."""
     with state.lock:
         parent = _parent(state, body.get("parentId"))
-        customer_id = _customer_id(state, body)
-        external_ref = str(body.get("externalRef") or "")
-        instance = _instance(state, body.get("installedIntegrationInstanceId"))
-        _refuse_duplicate(state.credits.values(), external_ref, instance, "A sales credit")
-        rows = [_row(state, n, raw) for n, raw in enumerate(_list(body, "rows"))]
-        now = state.now()
-        credit = SalesOrder(
-            id=state.new_id("order"),
-            customer_id=customer_id,
-            rows=rows,
-            created_on=now,
-            updated_on=now,
-            placed_on=parse_moment(body["placedOn"], "placedOn") if body.get("placedOn") else now,
-            warehouse_id=_warehouse(state, body.get("warehouseId", parent.warehouse_id if parent else None)),
-            currency=str((body.get("currency") or {}).get("code") or (parent.currency if parent else "EUR")),
-            ref=str(body.get("ref") or ""),
-            external_ref=external_ref,
-            installed_integration_instance_id=instance,
-            status_id=_credit_status(body.get("statusId", NEW_CREDIT)),
-            channel_id=body.get("channelId"),
-            type_code="SC",
-            parent_id=parent.id if parent else None,
-        )
+        status_id = _credit_status(body.get("statusId", NEW_CREDIT))
+        credit = _new(state, body, state.credits.values(), "A sales credit", status_id=status_id, parent=parent)
+        credit.type_code, credit.parent_id = "SC", parent.id if parent else None
         state.credits[credit.id] = credit
         return credit
+
+
+def _new(
+    state: BrightpearlState,
+    body: Json,
+    same_kind: Iterable[SalesOrder],
+    kind: str,
+    *,
+    status_id: int,
+    parent: SalesOrder | None = None,
+) -> SalesOrder:
+    """An order or credit from its body, checked whole; a credit takes its parent's warehouse and currency
+    unless it gives its own."""
+    customer_id = _customer_id(state, body)
+    external_ref = str(body.get("externalRef") or "")
+    instance = _instance(state, body.get("installedIntegrationInstanceId"))
+    _refuse_duplicate(same_kind, external_ref, instance, kind)
+    rows = [_row(state, n, raw) for n, raw in enumerate(_list(body, "rows"))]
+    now = state.now()
+    return SalesOrder(
+        id=state.new_id("order"),
+        customer_id=customer_id,
+        rows=rows,
+        created_on=now,
+        updated_on=now,
+        placed_on=parse_moment(body["placedOn"], "placedOn") if body.get("placedOn") else now,
+        warehouse_id=_warehouse(state, body.get("warehouseId", parent.warehouse_id if parent else None)),
+        currency=str((body.get("currency") or {}).get("code") or (parent.currency if parent else "EUR")),
+        ref=str(body.get("ref") or ""),
+        external_ref=external_ref,
+        installed_integration_instance_id=instance,
+        status_id=status_id,
+        channel_id=body.get("channelId"),
+    )
 
 
 def set_status(state: BrightpearlState, order_id: int, body: Json) -> None:
