@@ -126,7 +126,11 @@ def order_routes(state: BrightpearlState) -> APIRouter:
     async def order_search(request: Request) -> Response:
         """Sales orders and sales credits alike (`orderTypeId` 1 and 3)."""
         with state.lock:
-            every = _sorted([*state.orders.values(), *state.credits.values()])
+            rows = [*state.orders.values(), *state.credits.values()]
+            ref = request.query_params.get("externalRef")
+            if ref is not None:  # the common look-up by reference, without sorting every order first
+                rows = [o for o in rows if (o.external_ref or "").lower() == ref.lower()]
+            every = _sorted(rows)
             found = search(orders_searched, every, request.query_params)
         return ok(found, reference={})
 

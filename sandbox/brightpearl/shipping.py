@@ -66,7 +66,7 @@ def _ship(
         tracking_reference=f"00340434{state.rng.randrange(10**11, 10**12)}",
         events=[NoteEvent(code, now) for code in PACKING],
     )
-    state.notes[note.id] = note
+    state.add_note(note)
     return note
 
 

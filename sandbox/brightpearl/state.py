@@ -44,6 +44,7 @@ class BrightpearlState:
         self.credits: dict[int, SalesOrder] = {}  # sales credits (type SC), ids from the orders' sequence
         self.credits_received: set[int] = set()  # credits whose goods were booked in
         self.notes: dict[int, GoodsOutNote] = {}
+        self._notes_by_order: dict[int, list[GoodsOutNote]] = {}
         self.received: Counter[tuple[int, int]] = Counter()  # (product id, warehouse id) -> units received
         self.rng = random.Random(f"{seed}:tracking")
         self._next = {"address": 300, "contact": 200, "order": 100_000, "row": 1, "note": 80_000, "movement": 5000}
@@ -75,7 +76,12 @@ class BrightpearlState:
 
     def notes_of(self, order_id: int) -> list[GoodsOutNote]:
         with self.lock:
-            return [n for n in self.notes.values() if n.order_id == order_id]
+            return list(self._notes_by_order.get(order_id, ()))
+
+    def add_note(self, note: GoodsOutNote) -> None:
+        with self.lock:
+            self.notes[note.id] = note
+            self._notes_by_order.setdefault(note.order_id, []).append(note)
 
     def shipping_status(self, order: SalesOrder) -> str:
         """NST (nothing shipped), SPS (some rows shipped) or ASS (all shipped)."""
