@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from cli import db, dlq, drafts, inventory, jobs, orders, payments, quarantine, returns, sandbox, shipments
+from cli import db, dlq, drafts, inventory, jobs, orders, payments, quarantine, returns, sandbox, serve, shipments
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
@@ -45,6 +45,7 @@ app.command("daemon")(jobs.daemon)
 app.command("backfill")(jobs.backfill)
 app.command("status")(jobs.status)
 app.command("sandbox")(sandbox.sandbox)
+app.command("serve")(serve.serve)
 
 
 _hubs: list[Hub] = []

@@ -62,8 +62,10 @@ def replay(
     h = hub(ctx)
     by = f"{os.environ.get('USER', 'operator')}@{socket.gethostname()}"
     with h.engine.begin() as conn:
-        ids = [letter_id] if letter_id is not None else [r["id"] for r in dead_letters.list_dead(conn, channel=channel)]
-        replayed = [i for i in ids if dead_letters.replay(conn, i, h.clock.now(), by=by)]
+        if letter_id is not None:
+            replayed = [letter_id] if dead_letters.replay(conn, letter_id, h.clock.now(), by=by) else []
+        else:
+            replayed = dead_letters.replay_all(conn, h.clock.now(), by=by, channel=channel)
     if json_out:
         print_json({"replayed": replayed})
     else:

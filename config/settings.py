@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.channels import ChannelConfig, JobConfig, Section
 from config.providers import ProviderConfig, Role, RoutingConfig
-from config.types import Duration
+from config.types import Duration, EnvSecret
 from core.channels import ChannelSpec, LocationSpec
 from core.errors import FatalError
 from core.kits import KitSpec
@@ -95,8 +95,65 @@ class HubJobs(Section):
     check_tracking: CheckTrackingJob = Field(default_factory=CheckTrackingJob, alias="check-tracking")
 
 
+MIN_TOKEN_LENGTH = 16
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 host in brackets: `[::1]:8080`) → (host, port)."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not HOST:PORT; write e.g. '127.0.0.1:8080'")
+    return host, int(port)
+
+
+class ApiToken(Section):
+    """A bearer token of the HTTP API: `read` may call the GET endpoints and /metrics, `operator` everything."""
+
+    token: EnvSecret = Field(description="an environment reference such as 'env:API_TOKEN_OPS'")
+    scope: Literal["read", "operator"]
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"the token is shorter than {MIN_TOKEN_LENGTH} characters; use a long random value"
+                " (e.g. from `openssl rand -hex 32`)"
+            )
+        return value
+
+
+class ApiSettings(Section):
+    """`[api]`: where `omshub serve` listens, how large a request body may be, and who may call it."""
+
+    bind: str = Field(default="127.0.0.1:8080", description="HOST:PORT to listen on")
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, description="larger request bodies are refused")
+    tokens: dict[str, ApiToken] = Field(default_factory=dict, description="bearer tokens by name")
+
+    @field_validator("bind")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        parse_bind(value)
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_tokens(self) -> ApiSettings:
+        seen: dict[str, str] = {}
+        for name, entry in self.tokens.items():
+            other = seen.setdefault(entry.token.get_secret_value(), name)
+            if other != name:
+                raise ValueError(f"api.tokens.{other} and api.tokens.{name} have the same token; give each its own")
+        return self
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return parse_bind(self.bind)
+
+
 class Config(Section):
     hub: HubSettings = Field(default_factory=HubSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     locations: dict[str, LocationConfig] = Field(default_factory=dict)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     jobs: HubJobs = Field(default_factory=HubJobs)

@@ -32,4 +32,7 @@ def as_utc(moment: datetime) -> datetime:
     """Return `moment` in UTC; a naive datetime is refused because its zone is unknown."""
     if moment.tzinfo is None:
         raise ValueError(f"datetime {moment.isoformat()} has no time zone; send it with an offset or 'Z'")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"datetime {moment.isoformat()} is out of range once in UTC") from None

@@ -55,6 +55,11 @@ def get(conn: Connection, letter_id: int) -> dict[str, Any]:
     return found
 
 
+def replay_all(conn: Connection, now: datetime, *, by: str, channel: str | None = None) -> list[int]:
+    """Replay every dead letter (of `channel`'s orders, if given); the ids put back in line."""
+    return [row["id"] for row in list_dead(conn, channel=channel) if replay(conn, row["id"], now, by=by)]
+
+
 def replay(conn: Connection, letter_id: int, now: datetime, *, by: str) -> bool:
     """Put a dead letter back in line with fresh attempts; False (and nothing changed) when it is not dead."""
     row = conn.execute(

@@ -1,19 +1,26 @@
-"""Read models for operators: orders, levels, locations, quarantine."""
+"""Read models for operators: orders, levels, locations, quarantine, runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from core.errors import NotFound
+from core.runs import RunStatus
 from core.store.schema import (
+    fulfillment_requests,
     inventory_items,
     inventory_levels,
+    job_runs,
     order_lines,
     orders,
+    outbox,
     quarantine,
     reservations,
+    shipments,
     stock_locations,
 )
 
@@ -28,18 +35,30 @@ ORDER_SUMMARY = [
     orders.c.currency,
     orders.c.total,
     orders.c.placed_at,
+    orders.c.updated_at,
     orders.c.hold_reason,
 ]
 
 
 def list_orders(
-    conn: Connection, *, channel: str | None = None, status: str | None = None, limit: int = 50
+    conn: Connection,
+    *,
+    channel: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    updated_since: datetime | None = None,
+    before_id: int | None = None,
 ) -> list[dict[str, Any]]:
+    """Orders newest first (by hub id); `before_id` continues a listing after the last id it returned."""
     query = select(*ORDER_SUMMARY).order_by(orders.c.id.desc()).limit(limit)
     if channel:
         query = query.where(orders.c.channel == channel)
     if status:
         query = query.where(orders.c.status == status)
+    if updated_since is not None:
+        query = query.where(orders.c.updated_at >= updated_since)
+    if before_id is not None:
+        query = query.where(orders.c.id < before_id)
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -119,3 +138,67 @@ def get_quarantined(conn: Connection, entry_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no quarantine entry {entry_id}")
     return dict(row)
+
+
+def order_fulfillment(conn: Connection, order_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The order's fulfillment requests (to providers) and its recorded shipments, oldest first."""
+    fr = fulfillment_requests.c
+    location = stock_locations.c.code.label("location")
+    requests = (
+        select(fr.reference, fr.provider, location, fr.status, fr.provider_ref, fr.lines, fr.created_at, fr.updated_at)
+        .join(stock_locations, stock_locations.c.id == fr.location_id)
+        .where(fr.order_id == order_id)
+        .order_by(fr.id)
+    )
+    sh = shipments.c
+    parcels = (
+        select(sh.reference, location, sh.lines, sh.tracking, sh.created_at)
+        .join(stock_locations, stock_locations.c.id == sh.location_id)
+        .where(sh.order_id == order_id)
+        .order_by(sh.id)
+    )
+    return {
+        "requests": [dict(r) for r in conn.execute(requests).mappings()],
+        "shipments": [dict(r) for r in conn.execute(parcels).mappings()],
+    }
+
+
+def order_history(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+    """The events recorded for the order (placed, updated, reserved, requested, ...), oldest first."""
+    ob = outbox.c
+    query = (
+        select(ob.id, ob.topic, ob.status, ob.created_at, ob.finished_at, ob.payload)
+        .where(ob.aggregate_type == "order", ob.aggregate_id == str(order_id))
+        .order_by(ob.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_run(conn: Connection, run_id: int) -> dict[str, Any]:
+    row = conn.execute(select(job_runs).where(job_runs.c.id == run_id)).mappings().one_or_none()
+    if row is None:
+        raise NotFound(f"no run {run_id}")
+    return dict(row)
+
+
+def intake_states(conn: Connection, channel: str, external_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """What intake decides by, and what it leaves, for the channel's orders with these external ids."""
+    wanted = list(external_ids)
+    if not wanted:
+        return {}
+    o = orders.c
+    query = select(
+        o.external_id, o.id, o.status, o.hold_reason, o.upstream_version, o.upstream_updated_at, o.raw
+    ).where(o.channel == channel, o.external_id.in_(wanted))
+    return {row["external_id"]: dict(row) for row in conn.execute(query).mappings()}
+
+
+def running_run_id(conn: Connection, key: tuple[str, str], holder: str) -> int | None:
+    """The run of (job, channel) that `holder` has going, if any."""
+    job, channel = key
+    r = job_runs.c
+    query = select(func.max(r.id)).where(
+        r.job == job, r.channel == channel, r.holder == holder, r.status == RunStatus.running.value
+    )
+    found = conn.execute(query).scalar_one_or_none()
+    return None if found is None else int(found)

@@ -186,6 +186,7 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Index("ix_outbox_status_available_at", "status", "available_at"),
+    Index("ix_outbox_aggregate", "aggregate_type", "aggregate_id"),
 )
 
 bindings = Table(

@@ -9,6 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from core.model import Address, CanonicalOrder, Customer, OrderLine
+from core.quarantine import Rejected
+from core.validation import validate_one
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -286,3 +288,16 @@ def test_is_newer_than_compares_versions_when_both_have_one_and_times_otherwise(
 ):
     order = CanonicalOrder.model_validate(_payload(**ours))
     assert order.is_newer_than(stored_version, stored_changed_at) is newer
+
+
+def test_a_time_that_leaves_the_calendar_once_in_utc_is_a_rejection_naming_the_field():
+    raw = {
+        "external_id": "1",
+        "currency": "EUR",
+        "placed_at": "0001-01-01T00:00:00+01:00",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "lines": [{"sku": "A", "title": "a", "quantity": 1, "unit_price": 100}],
+    }
+    rejected = validate_one(raw)
+    assert isinstance(rejected, Rejected)
+    assert "placed_at" in rejected.reason and "out of range" in rejected.reason

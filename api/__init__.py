@@ -1,0 +1,1 @@
+"""The HTTP API: order intake, reading, operations, health and metrics (`omshub serve`)."""

@@ -1,0 +1,79 @@
+"""Order intake for the API: the same intake as channel pulls and `orders import`, answering per order.
+
+Orders are taken in a page at a time, each page in one transaction. Intake itself counts outcomes per page;
+the outcome of each order is read from the store around the page, inside the same transaction: an order
+unknown before is created, one whose upstream state (version, change time, payload) moved is updated, any
+other known one is unchanged, and one that failed validation is quarantined with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from core import queries
+from core.clock import Clock
+from core.intake import ingest_in, lock_channel
+from core.model import CanonicalOrder
+from core.quarantine import Rejected
+from core.validation import Accepted, validate_one
+
+PAGE_SIZE = 250
+"""Orders per transaction, as `omshub orders import` pages."""
+
+_UPSTREAM = ("upstream_version", "upstream_updated_at", "raw")
+
+
+class Result(StrEnum):
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+    quarantined = "quarantined"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: Result
+    external_id: str | None
+    order_id: int | None = None
+    status: str | None = None
+    hold_reason: str | None = None
+    reason: str | None = None
+
+
+def take_in(engine: Engine, channel: str, orders: Sequence[CanonicalOrder], *, clock: Clock) -> list[Outcome]:
+    """Take in `orders` for `channel`; one outcome per order, in their order. An order repeated in the same
+    page is taken in once (its newest version); each repetition reports that outcome."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(orders), PAGE_SIZE):
+        with engine.begin() as conn:
+            outcomes += _page(conn, channel, orders[start : start + PAGE_SIZE], clock)
+    return outcomes
+
+
+def _page(conn: Connection, channel: str, orders: Sequence[CanonicalOrder], clock: Clock) -> list[Outcome]:
+    checked = [validate_one(order) for order in orders]
+    external_ids = {c.order.external_id for c in checked if isinstance(c, Accepted)}
+    lock_channel(conn, channel)  # no other intake of the channel between the two readings
+    before = queries.intake_states(conn, channel, external_ids)
+    ingest_in(conn, channel, [c.order if isinstance(c, Accepted) else c for c in checked], clock=clock)
+    after = queries.intake_states(conn, channel, external_ids)
+    return [_outcome(c, before, after) for c in checked]
+
+
+def _outcome(checked: Accepted | Rejected, before: dict[str, Any], after: dict[str, Any]) -> Outcome:
+    if isinstance(checked, Rejected):
+        return Outcome(Result.quarantined, checked.external_id, reason=checked.reason)
+    ext = checked.order.external_id
+    now, then = after[ext], before.get(ext)
+    if then is None:
+        result = Result.created
+    elif any(then[key] != now[key] for key in _UPSTREAM):
+        result = Result.updated
+    else:
+        result = Result.unchanged
+    return Outcome(result, ext, now["id"], now["status"], now["hold_reason"])
