@@ -76,16 +76,8 @@ class ProviderShipment:
     shipped_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnLine:
-    line_key: str
-    sku: str
-    title: str
-    quantity: int
-    unit_net: int
-    """Net unit price after discounts, minor units (as it was sent in the fulfillment request)."""
-    tax: int
-    """Tax on the returned units together, minor units."""
+ReturnLine = FulfillmentLine
+"""A returned line: the units coming back, at the net unit price and with the tax they were sent with."""
 
 
 @dataclass(frozen=True, slots=True)
