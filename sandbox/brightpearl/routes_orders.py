@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -103,10 +104,7 @@ def order_routes(state: BrightpearlState) -> APIRouter:
     @router.get("/order-service/sales-order/{ids}")
     async def get_orders(ids: str) -> Response:
         with state.lock:
-            wanted = id_set(ids, limit=MAX_ORDERS_PER_GET)
-            found = [o for o in _sorted(state.orders.values()) if wanted is None or o.id in wanted]
-            if not found:
-                raise not_found(f"No sales orders found for {ids}")
+            found = _by_ids(state.orders.values(), ids, "sales orders")
             return ok([sales_order_json(o, state.shipping_status(o)) for o in found])
 
     @router.post("/order-service/sales-credit")
@@ -116,11 +114,7 @@ def order_routes(state: BrightpearlState) -> APIRouter:
     @router.get("/order-service/sales-credit/{ids}")
     async def get_credits(ids: str) -> Response:
         with state.lock:
-            wanted = id_set(ids, limit=MAX_ORDERS_PER_GET)
-            found = [c for c in _sorted(state.credits.values()) if wanted is None or c.id in wanted]
-            if not found:
-                raise not_found(f"No sales credits found for {ids}")
-            return ok([sales_order_json(c, "NST") for c in found])
+            return ok([sales_order_json(c, "NST") for c in _by_ids(state.credits.values(), ids, "sales credits")])
 
     @router.get("/order-service/order-search")
     async def order_search(request: Request) -> Response:
@@ -140,6 +134,15 @@ def order_routes(state: BrightpearlState) -> APIRouter:
         return json_response({})
 
     return router
+
+
+def _by_ids(every: Iterable[SalesOrder], ids: str, what: str) -> list[SalesOrder]:
+    """The orders (or credits) of an id set, by id; 404 when none of them exists."""
+    wanted = id_set(ids, limit=MAX_ORDERS_PER_GET)
+    found = [o for o in _sorted(every) if wanted is None or o.id in wanted]
+    if not found:
+        raise not_found(f"No {what} found for {ids}")
+    return found
 
 
 def _new_contact(state: BrightpearlState, body: Json) -> Contact:
