@@ -1,9 +1,8 @@
 """Order intake for the API: the same intake as channel pulls and `orders import`, answering per order.
 
-Orders are taken in a page at a time, each page in one transaction. Intake itself counts outcomes per page;
-the outcome of each order is read from the store around the page, inside the same transaction: an order
-unknown before is created, one whose upstream state (version, change time, payload) moved is updated, any
-other known one is unchanged, and one that failed validation is quarantined with its reason.
+Orders are taken in a page at a time, each page in one transaction. Intake says what it did with each valid
+order (created, updated or unchanged); one that failed validation is quarantined with its reason. The order's
+id, status and hold reason are read back in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,15 +16,13 @@ from sqlalchemy import Connection, Engine
 
 from core import queries
 from core.clock import Clock
-from core.intake import ingest_in, lock_channel
+from core.intake import ingest_in
 from core.model import CanonicalOrder
 from core.quarantine import Rejected
 from core.validation import Accepted, validate_one
 
 PAGE_SIZE = 250
 """Orders per transaction, as `omshub orders import` pages."""
-
-_UPSTREAM = ("upstream_version", "upstream_updated_at", "raw")
 
 
 class Result(StrEnum):
@@ -58,22 +55,14 @@ def take_in(engine: Engine, channel: str, orders: Sequence[CanonicalOrder], *, c
 def _page(conn: Connection, channel: str, orders: Sequence[CanonicalOrder], clock: Clock) -> list[Outcome]:
     checked = [validate_one(order) for order in orders]
     external_ids = {c.order.external_id for c in checked if isinstance(c, Accepted)}
-    lock_channel(conn, channel)  # no other intake of the channel between the two readings
-    before = queries.intake_states(conn, channel, external_ids)
-    ingest_in(conn, channel, [c.order if isinstance(c, Accepted) else c for c in checked], clock=clock)
+    taken = ingest_in(conn, channel, [c.order if isinstance(c, Accepted) else c for c in checked], clock=clock)
     after = queries.intake_states(conn, channel, external_ids)
-    return [_outcome(c, before, after) for c in checked]
+    return [_outcome(c, taken.outcomes, after) for c in checked]
 
 
-def _outcome(checked: Accepted | Rejected, before: dict[str, Any], after: dict[str, Any]) -> Outcome:
+def _outcome(checked: Accepted | Rejected, outcomes: dict[str, str], after: dict[str, Any]) -> Outcome:
     if isinstance(checked, Rejected):
         return Outcome(Result.quarantined, checked.external_id, reason=checked.reason)
     ext = checked.order.external_id
-    now, then = after[ext], before.get(ext)
-    if then is None:
-        result = Result.created
-    elif any(then[key] != now[key] for key in _UPSTREAM):
-        result = Result.updated
-    else:
-        result = Result.unchanged
-    return Outcome(result, ext, now["id"], now["status"], now["hold_reason"])
+    now = after[ext]
+    return Outcome(Result(outcomes[ext]), ext, now["id"], now["status"], now["hold_reason"])

@@ -42,6 +42,8 @@ class IntakeResult:
     unchanged: int = 0
     quarantined: int = 0
     order_ids: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    """Each valid order's external id → created, updated or unchanged."""
 
     def add(self, other: IntakeResult) -> None:
         self.created += other.created
@@ -49,6 +51,7 @@ class IntakeResult:
         self.unchanged += other.unchanged
         self.quarantined += other.quarantined
         self.order_ids.update(other.order_ids)
+        self.outcomes.update(other.outcomes)
 
 
 def ingest(
@@ -96,6 +99,10 @@ def ingest_in(
     result.order_ids.update(_create(conn, book, Rules(policy, pooled), new, now, events))
     _apply(conn, book, Rules(policy, pooled), newer, stored, now, events)
     result.created, result.updated = len(new), len(newer)
+    changed = {a.order.external_id for a in newer.values()}
+    result.outcomes = {
+        ext: "created" if ext not in known else "updated" if ext in changed else "unchanged" for ext in accepted
+    }
     book.flush()
     publish.forget_skus(conn, channel, {ln.sku for a in (*new, *newer.values()) for ln in a.order.lines if ln.sku})
     outbox.append(conn, events, now)

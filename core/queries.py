@@ -182,14 +182,12 @@ def get_run(conn: Connection, run_id: int) -> dict[str, Any]:
 
 
 def intake_states(conn: Connection, channel: str, external_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """What intake decides by, and what it leaves, for the channel's orders with these external ids."""
+    """Id, status and hold reason of the channel's orders with these external ids."""
     wanted = list(external_ids)
     if not wanted:
         return {}
     o = orders.c
-    query = select(
-        o.external_id, o.id, o.status, o.hold_reason, o.upstream_version, o.upstream_updated_at, o.raw
-    ).where(o.channel == channel, o.external_id.in_(wanted))
+    query = select(o.external_id, o.id, o.status, o.hold_reason).where(o.channel == channel, o.external_id.in_(wanted))
     return {row["external_id"]: dict(row) for row in conn.execute(query).mappings()}
 
 

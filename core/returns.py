@@ -215,32 +215,42 @@ def refund_amount(order: Mapping[str, Any], units: Mapping[str, int], return_shi
 
 
 def get(conn: Connection, reference: str) -> dict[str, Any]:
-    row = conn.execute(select(returns).where(returns.c.reference == reference)).mappings().one_or_none()
-    if row is None:
+    found = _with_lines(conn, select(returns).where(returns.c.reference == reference))
+    if not found:
         raise NotFound(f"no return {reference!r}; `omshub returns list --order ORDER` shows an order's returns")
-    found = dict(row)
-    codes = channels.location_codes(conn)
-    found["location"] = codes.get(found.pop("location_id")) if found.get("location_id") else None
-    rows = conn.execute(select(return_lines).where(return_lines.c.return_id == found["id"]).order_by(return_lines.c.id))
-    found["lines"] = [
-        {
-            "line_key": line["line_key"],
-            "quantity": line["quantity"],
-            "reason": line["reason"],
-            "received_quantity": line["received_quantity"],
-            "disposition": line["disposition"],
-            "location": codes.get(line["location_id"]) if line["location_id"] else None,
-        }
-        for line in rows.mappings()
-    ]
-    return found
+    return found[0]
 
 
 def list_returns(conn: Connection, order_ref: str | None = None) -> list[dict[str, Any]]:
-    query = select(returns.c.reference).order_by(returns.c.id)
+    query = select(returns).order_by(returns.c.id)
     if order_ref is not None:
         query = query.where(returns.c.order_id == queries.get_order(conn, order_ref)["id"])
-    return [get(conn, reference) for reference in conn.execute(query).scalars()]
+    return _with_lines(conn, query)
+
+
+def _with_lines(conn: Connection, query: Any) -> list[dict[str, Any]]:
+    """The returns `query` selects, each with its lines (two queries, whatever the number of returns)."""
+    codes = channels.location_codes(conn)
+    found = [dict(row) for row in conn.execute(query).mappings()]
+    for ret in found:
+        location_id = ret.pop("location_id")
+        ret["location"], ret["lines"] = codes.get(location_id) if location_id else None, []
+    by_id = {ret["id"]: ret for ret in found}
+    if not by_id:
+        return found
+    rl = return_lines.c
+    for line in conn.execute(select(return_lines).where(rl.return_id.in_(list(by_id))).order_by(rl.id)).mappings():
+        by_id[line["return_id"]]["lines"].append(
+            {
+                "line_key": line["line_key"],
+                "quantity": line["quantity"],
+                "reason": line["reason"],
+                "received_quantity": line["received_quantity"],
+                "disposition": line["disposition"],
+                "location": codes.get(line["location_id"]) if line["location_id"] else None,
+            }
+        )
+    return found
 
 
 def _refund(
