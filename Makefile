@@ -47,6 +47,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/pull.py
 	$(BIN)/python bench/push.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) omshub.db omshub.db-wal omshub.db-shm

@@ -13,7 +13,21 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from cli import db, dlq, drafts, inventory, jobs, orders, payments, quarantine, returns, sandbox, serve, shipments
+from cli import (
+    changes,
+    db,
+    dlq,
+    drafts,
+    inventory,
+    jobs,
+    orders,
+    payments,
+    quarantine,
+    returns,
+    sandbox,
+    serve,
+    shipments,
+)
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
@@ -38,6 +52,9 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(payments.app, name="payments")
 app.add_typer(returns.app, name="returns")
 app.add_typer(drafts.app, name="drafts")
+app.add_typer(changes.edits_app, name="edits")
+app.add_typer(changes.exchanges_app, name="exchanges")
+app.add_typer(changes.claims_app, name="claims")
 app.add_typer(shipments.app, name="shipments")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(jobs.channels_app, name="channels")

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 
-from api import health, metrics, ops, orders, records
+from api import changes, drafts, health, metrics, ops, orders, records, returns, status_page, webhooks
 from api.auth import Reader, Tokens
 from api.collector import StoreCollector
 from api.counters import ApiCounters
@@ -53,7 +53,18 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.tokens = Tokens(hub.config.api.tokens, counters.refused)
     app.state.registry = registry
     app.add_middleware(RequestGuard, max_body_bytes=hub.config.api.max_body_bytes)
-    for router in (health.router, metrics.router, orders.router, records.router, ops.router):
+    for router in (
+        health.router,
+        metrics.router,
+        orders.router,
+        records.router,
+        ops.router,
+        drafts.router,
+        returns.router,
+        changes.router,
+        webhooks.router,
+        status_page.router,
+    ):
         app.include_router(router)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(NotFound, _answer(404))

@@ -19,3 +19,17 @@ class ApiCounters:
             ["channel", "result"],
             registry=registry,
         )
+        self.webhooks = Counter(
+            "omshub_api_webhooks",
+            "Webhook deliveries to this API process, by channel and answer: accepted, duplicate, ping, ignored"
+            " (not about an order), bad_signature, malformed",
+            ["channel", "outcome"],
+            registry=registry,
+        )
+        self.webhook_refetches = Counter(
+            "omshub_api_webhook_refetches",
+            "Orders fetched again for accepted webhooks, by channel and result: created, updated, unchanged,"
+            " quarantined, missing (the channel no longer returns it), failed",
+            ["channel", "result"],
+            registry=registry,
+        )

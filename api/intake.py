@@ -19,7 +19,7 @@ from core.clock import Clock
 from core.intake import ingest_in
 from core.model import CanonicalOrder
 from core.quarantine import Rejected
-from core.validation import Accepted, validate_one
+from core.validation import validate_one
 
 PAGE_SIZE = 250
 """Orders per transaction, as `omshub orders import` pages."""
@@ -53,16 +53,25 @@ def take_in(engine: Engine, channel: str, orders: Sequence[CanonicalOrder], *, c
 
 
 def _page(conn: Connection, channel: str, orders: Sequence[CanonicalOrder], clock: Clock) -> list[Outcome]:
-    checked = [validate_one(order) for order in orders]
-    external_ids = {c.order.external_id for c in checked if isinstance(c, Accepted)}
-    taken = ingest_in(conn, channel, [c.order if isinstance(c, Accepted) else c for c in checked], clock=clock)
+    taken = ingest_in(conn, channel, orders, clock=clock)
+    # Only a page with quarantined orders is checked again, to tell which they are and why (the same check).
+    rejected = _rejected(orders) if taken.quarantined else {}
+    external_ids = {order.external_id for i, order in enumerate(orders) if i not in rejected}
     after = queries.intake_states(conn, channel, external_ids)
-    return [_outcome(c, taken.outcomes, after) for c in checked]
+    return [_outcome(order, rejected.get(i), taken.outcomes, after) for i, order in enumerate(orders)]
 
 
-def _outcome(checked: Accepted | Rejected, outcomes: dict[str, str], after: dict[str, Any]) -> Outcome:
-    if isinstance(checked, Rejected):
-        return Outcome(Result.quarantined, checked.external_id, reason=checked.reason)
-    ext = checked.order.external_id
+def _rejected(orders: Sequence[CanonicalOrder]) -> dict[int, Rejected]:
+    """The orders validation quarantines, by their place in the page."""
+    checked = {i: validate_one(order) for i, order in enumerate(orders)}
+    return {i: found for i, found in checked.items() if isinstance(found, Rejected)}
+
+
+def _outcome(
+    order: CanonicalOrder, rejected: Rejected | None, outcomes: dict[str, str], after: dict[str, Any]
+) -> Outcome:
+    if rejected is not None:
+        return Outcome(Result.quarantined, rejected.external_id, reason=rejected.reason)
+    ext = order.external_id
     now = after[ext]
     return Outcome(Result(outcomes[ext]), ext, now["id"], now["status"], now["hold_reason"])

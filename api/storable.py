@@ -10,6 +10,7 @@ definitions: text no longer than its column, whole numbers inside their column's
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, Table
@@ -34,19 +35,37 @@ def problems(order: CanonicalOrder) -> list[str]:
 
 
 def _unfit(row: Mapping[str, Any], table: Table, prefix: str) -> Iterator[str]:
+    limits = _limits(table)
     for name, value in row.items():
-        if name == "raw":
+        if name == "raw" or value is None:
             continue
-        kind = table.c[name].type
-        where = prefix + _FIELD_OF.get(name, name)
-        if isinstance(value, int) and not isinstance(value, bool) and isinstance(kind, Integer):
-            limit = _INT64 if isinstance(kind, BigInteger) else _INT32
-            if abs(value) > limit:
-                yield f"{where}: {value} is beyond what the store holds (at most {limit})"
+        largest, length = limits[name]
+        if isinstance(value, str):
+            if length is not None and len(value) > length:
+                yield f"{_where(prefix, name)}: at most {length} characters, not {len(value)}"
+            elif value.isascii() and "\x00" not in value:
+                continue  # the common case, told at once
+        elif isinstance(value, int) and not isinstance(value, bool) and largest is not None:
+            if abs(value) > largest:
+                yield f"{_where(prefix, name)}: {value} is beyond what the store holds (at most {largest})"
             continue
-        if isinstance(value, str) and isinstance(kind, String) and kind.length and len(value) > kind.length:
-            yield f"{where}: at most {kind.length} characters, not {len(value)}"
-        yield from _strange(value, where)
+        if not _plain(value):
+            yield from _strange(value, _where(prefix, name))
+
+
+def _where(prefix: str, name: str) -> str:
+    return prefix + _FIELD_OF.get(name, name)
+
+
+@cache
+def _limits(table: Table) -> dict[str, tuple[int | None, int | None]]:
+    """Per column: the largest whole number it holds (integer columns) and its length (text columns with one)."""
+    limits: dict[str, tuple[int | None, int | None]] = {}
+    for column in table.c:
+        kind = column.type
+        largest = (_INT64 if isinstance(kind, BigInteger) else _INT32) if isinstance(kind, Integer) else None
+        limits[column.name] = (largest, kind.length if isinstance(kind, String) and kind.length else None)
+    return limits
 
 
 def _strange(value: Any, where: str) -> Iterator[str]:
@@ -66,6 +85,19 @@ def _strange(value: Any, where: str) -> Iterator[str]:
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             yield from _strange(item, f"{where}.{i}")
+
+
+def _plain(value: Any) -> bool:
+    """True when `_strange` finds nothing in `value`; told without building the name of every place in it."""
+    if isinstance(value, str):
+        return "\x00" not in value and (value.isascii() or _encodable(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= _INT64
+    if isinstance(value, Mapping):
+        return all(_plain(key) and _plain(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    return True
 
 
 def _encodable(text: str) -> bool:

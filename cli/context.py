@@ -18,6 +18,7 @@ from connectors.base import Connector, ConnectorType
 from core import channels, kits
 from core.clock import Clock
 from core.errors import FatalError
+from core.order_changes import Effects
 from core.store import migrate
 from jobs.catalog import Catalog
 from jobs.runner import Runner
@@ -46,6 +47,16 @@ class Hub:
 
     def catalog(self) -> Catalog:
         return Catalog(self.config, self.engine, self.connectors(), providers=self.providers(), clock=self.clock)
+
+    def processor_of(self, channel: str) -> str | None:
+        """The payment processor of the channel, when the hub settles its money."""
+        settings = self.config.channels.get(channel)
+        return settings.payments.processor if settings is not None and settings.payments is not None else None
+
+    def change_effects(self, channel: str) -> Effects:
+        """What an order change of the channel acts on: routing, and the channel's payment policy."""
+        catalog = self.catalog()
+        return Effects(catalog.router, catalog.policies.get(channel))
 
     def runner(self, stop: threading.Event | None = None) -> Runner:
         return Runner(self.engine, self.clock, holder=f"{socket.gethostname()}:{os.getpid()}", stop=stop)

@@ -49,12 +49,12 @@ def cell(row: Mapping[str, Any], col: str) -> str:
     return str(value)
 
 
-def parse_units(pairs: list[str]) -> dict[str, int]:
+def parse_units(pairs: list[str], *, option: str = "--line") -> dict[str, int]:
     """`--line SKU=UNITS` options (repeatable; the same SKU twice adds up)."""
     units: dict[str, int] = {}
     for pair in pairs:
         key, _, count = pair.rpartition("=")
         if not key or not count.isdigit():
-            raise typer.BadParameter(f"{pair!r}: write SKU=UNITS, e.g. TEE-BLK-M=2", param_hint="--line")
+            raise typer.BadParameter(f"{pair!r}: write SKU=UNITS, e.g. TEE-BLK-M=2", param_hint=option)
         units[key] = units.get(key, 0) + int(count)
     return units

@@ -58,14 +58,14 @@ def refund(
 def _queue(h: Hub, order_ref: str, amount: str | None, json_out: bool, *, refund: bool, reason: str) -> None:
     with h.engine.begin() as conn:
         order = queries.get_order(conn, order_ref)
-        settings = h.config.channels.get(order["channel"])
-        if settings is None or settings.payments is None:
+        processor = h.processor_of(order["channel"])
+        if processor is None:
             raise InvalidRequest(
                 f"channel {order['channel']!r} has no [channels.{order['channel']}.payments]: the hub does not settle"
                 " its orders' money"
             )
         minor = None if amount is None else to_minor(amount, order["currency"])
-        processor, now = settings.payments.processor, h.clock.now()
+        now = h.clock.now()
         op = (
             payments.request_refund(conn, order_ref, processor, minor, reason, now)
             if refund

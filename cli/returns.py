@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.context import Hub, hub
+from cli.context import hub
 from cli.output import JsonOpt, parse_units, print_json, print_table
 from core import queries, returns
 from core.money import format_money, to_minor
@@ -79,7 +79,9 @@ def receive(
             came[key] = Received(units, disposition, location)
     with h.engine.begin() as conn:
         order = queries.get_order(conn, str(returns.get(conn, reference)["order_id"]))
-        done = returns.receive(conn, reference, came, h.clock.now(), processor=_processor(h, order), refund=refund)
+        done = returns.receive(
+            conn, reference, came, h.clock.now(), processor=h.processor_of(order["channel"]), refund=refund
+        )
     amount = done["refund_amount"]
     refunded = f"; refund {format_money(amount, order['currency'])} queued" if done["refund_reference"] else ""
     _show(done, json_out, f"return {reference} received{refunded}")
@@ -101,11 +103,6 @@ def list_(
     print_table(
         rows, ["reference", "order_id", "status", "reason", "lines", "refund_amount", "updated_at"], title="returns"
     )
-
-
-def _processor(h: Hub, order: dict[str, Any]) -> str | None:
-    settings = h.config.channels.get(order["channel"])
-    return settings.payments.processor if settings is not None and settings.payments is not None else None
 
 
 def _show(found: dict[str, Any], json_out: bool, message: str) -> None:

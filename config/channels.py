@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.types import Duration, EnvSecret
 from core.allocation import ShortagePolicy, Strategy
+from core.non_stock import pattern_problem
 from core.publish import PublishPlan, PublishRule
 
 
@@ -95,20 +96,53 @@ class ChannelPayments(Section):
     expiry_warning_hours: int = Field(
         default=24, ge=1, description="`omshub status` counts orders whose authorization lapses within this time"
     )
+    capturable_statuses: list[str] | None = Field(
+        default=None,
+        description="the channel's own order statuses in which a capture may be asked (e.g. WooCommerce"
+        " ['processing']); a capture due in another status waits until the order reaches one; default: any",
+    )
+
+    @field_validator("capturable_statuses")
+    @classmethod
+    def _some_statuses(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("an empty list would never let a capture happen; name statuses, or leave it out for any")
+        blank = [i for i, status in enumerate(value) if not status.strip()]
+        if blank:
+            raise ValueError(f"entries {blank} are empty; name the channel's statuses, e.g. 'processing'")
+        return value
 
 
 class ChannelConfig(Section):
     type: str | None = Field(default=None, description="connector type, e.g. 'shopify'; none for import-only")
     base_url: str | None = None
     credentials: dict[str, EnvSecret] = Field(default_factory=dict)
+    webhook_secret: EnvSecret | None = Field(
+        default=None, description="the key the channel signs its webhooks with; none: POST /webhooks/NAME is refused"
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="connector settings, checked by the connector")
     locations: list[str] = Field(min_length=1, description="stock location codes, highest priority first")
     location_ids: dict[str, str] = Field(default_factory=dict, description="hub location code → the channel's id")
     allocation: Strategy = Strategy.priority
     shortage_policy: ShortagePolicy = ShortagePolicy.hold
     allow_split: bool = True
+    non_stock_skus: list[str] = Field(
+        default_factory=list,
+        description="SKUs that hold no stock (gift wrap, insurance): a SKU, or a prefix ending in * such as"
+        " 'INSURANCE-*'; such lines are never reserved nor sent to a warehouse, and do not hold up 'shipped'",
+    )
     payments: ChannelPayments | None = None
     jobs: ChannelJobs = Field(default_factory=ChannelJobs)
+
+    @field_validator("non_stock_skus")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        problems = [f"[{i}] {problem}" for i, pattern in enumerate(value) if (problem := pattern_problem(pattern))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @model_validator(mode="after")
     def _connector_needs_url(self) -> ChannelConfig:

@@ -201,7 +201,9 @@ class Config(Section):
 
     def channel_specs(self) -> list[ChannelSpec]:
         return [
-            ChannelSpec(name, tuple(ch.locations), ch.allocation, ch.shortage_policy, ch.allow_split)
+            ChannelSpec(
+                name, tuple(ch.locations), ch.allocation, ch.shortage_policy, ch.allow_split, tuple(ch.non_stock_skus)
+            )
             for name, ch in self.channels.items()
         ]
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+import orjson
 from pydantic import BaseModel, SecretStr
 
+from core.errors import OmshubError
 from core.model import CanonicalOrder
+from core.payment_failures import PaymentFailureNotice
 from core.providers import FulfillmentProvider, PaymentProcessor
 from core.publish import Published
 from core.quarantine import Rejected
@@ -66,7 +72,77 @@ class OrderLookup(Protocol):
     def fetch_orders(self, external_ids: Sequence[str], *, time_left: float | None = None) -> OrderPage:
         """These orders as the channel has them now (ids it does not know are left out), mapped like a page.
         For channels where some changes (Medusa's payment capture) do not move the change time a window
-        pull sees."""
+        pull sees, and to act on a webhook."""
+
+
+def merge_pages(pages: Iterable[OrderPage]) -> OrderPage:
+    """The pages read for one lookup, as one page."""
+    read = list(pages)
+    moments = [p.last_changed for p in read if p.last_changed is not None]
+    return OrderPage([o for p in read for o in p.orders], sum(p.fetched for p in read), max(moments, default=None))
+
+
+PING = "ping"
+"""The topic of a delivery that only checks the address (WooCommerce sends one when a webhook is created)."""
+
+
+class BadSignature(OmshubError):
+    """A webhook delivery whose signature is missing or does not match its body: it is not from the channel."""
+
+
+class MalformedWebhook(OmshubError):
+    """A signed webhook delivery without what identifies it: a delivery id, a topic, or the id of its order."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookNotice:
+    """What a verified webhook delivery is about."""
+
+    delivery_id: str | None
+    """Names the delivery, the same on every redelivery; None for a ping."""
+    topic: str
+    external_id: str | None
+    """The order to fetch again, as `fetch_orders` takes it; None when the delivery is not about an order."""
+
+
+@runtime_checkable
+class WebhookReceiver(OrderLookup, Protocol):
+    """A channel that sends webhooks. A delivery is a hint only: the order it names is fetched again."""
+
+    def read_webhook(self, headers: Mapping[str, str], body: bytes, *, secret: SecretStr) -> WebhookNotice:
+        """Check the signature over the raw `body` with `secret` (BadSignature) before anything else is read,
+        then say what the delivery is about (MalformedWebhook when it does not say). Header names in lower case."""
+
+
+def check_signature(body: bytes, given: str | None, secret: SecretStr, *, header: str) -> None:
+    """BadSignature unless `given` is the base64 HMAC-SHA256 of `body` keyed by `secret` (compared in constant time)."""
+    if not given:
+        raise BadSignature(f"the {header} header is missing")
+    digest = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).digest()
+    if not hmac.compare_digest(base64.b64encode(digest), given.strip().encode(errors="replace")):
+        raise BadSignature(f"the {header} signature does not match the body")
+
+
+def webhook_header(headers: Mapping[str, str], name: str, *, limit: int = 255) -> str:
+    """A header a signed delivery must carry, of at most `limit` characters; `name` as the channel spells it."""
+    value = headers.get(name.lower(), "").strip()
+    if not value or len(value) > limit:
+        raise MalformedWebhook(f"the {name} header must be given, at most {limit} characters")
+    return value
+
+
+def webhook_order_id(body: bytes, key: str) -> str:
+    """The order id under `key` of a JSON object body (a positive whole number, as both shop systems use)."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise MalformedWebhook("the body is not JSON") from None
+    value = payload.get(key) if isinstance(payload, dict) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
+    if type(value) is not int or not 0 < value < 2**63:
+        raise MalformedWebhook(f"the body has no order id in {key!r}")
+    return str(value)
 
 
 class StockSink(Protocol):
@@ -101,6 +177,16 @@ class ShipmentReader(Protocol):
     def shipment_on_channel(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
         """What the channel shows now of the shipment created under `notice.reference`: whether it is there
         as shipped, which of the notice's tracking numbers it holds, and its error for any it reports failed."""
+
+
+@runtime_checkable
+class PaymentFailureSink(Protocol):
+    """A channel connector that can tell the channel an order's payment failed."""
+
+    def report_payment_failure(self, notice: PaymentFailureNotice, *, time_left: float | None = None) -> None:
+        """Leave the notice on the channel's order where people working it see it (WooCommerce: a private note
+        and a status; Shopify: a tag and a line of the order note; Medusa: the order's metadata). Safe to repeat:
+        what the channel already holds under `notice.reference` is not written again."""
 
 
 class Connector(Protocol):

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from core.errors import Shortage
 from core.kits import NO_KITS, Kits, kit_available
+from core.non_stock import NONE, NonStockSkus
 
 
 class Strategy(StrEnum):
@@ -51,6 +52,8 @@ class ChannelPolicy:
     strategy: Strategy = Strategy.priority
     shortage_policy: ShortagePolicy = ShortagePolicy.hold
     allow_split: bool = True
+    non_stock: NonStockSkus = NONE
+    """SKUs whose lines are never reserved (see core.non_stock)."""
 
 
 @dataclass(slots=True)

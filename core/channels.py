@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, select
 
 from core.allocation import ChannelPolicy, ShortagePolicy, Strategy
 from core.errors import FatalError
+from core.non_stock import NonStockSkus
 from core.store.schema import channel_locations, sales_channels, stock_locations
 from core.store.upsert import upsert
 
@@ -26,6 +27,8 @@ class ChannelSpec:
     strategy: Strategy = Strategy.priority
     shortage_policy: ShortagePolicy = ShortagePolicy.hold
     allow_split: bool = True
+    non_stock_skus: tuple[str, ...] = ()
+    """SKU patterns of lines that hold no stock (see core.non_stock)."""
 
 
 def sync(conn: Connection, locations: Sequence[LocationSpec], channels: Sequence[ChannelSpec]) -> None:
@@ -44,6 +47,7 @@ def sync(conn: Connection, locations: Sequence[LocationSpec], channels: Sequence
             "allocation_strategy": ch.strategy.value,
             "shortage_policy": ch.shortage_policy.value,
             "allow_split": ch.allow_split,
+            "non_stock_skus": list(ch.non_stock_skus),
         }
         upsert(conn, sales_channels, [row], keys=["name"], set_={k: v for k, v in row.items() if k != "name"})
         conn.execute(delete(channel_locations).where(channel_locations.c.channel == ch.name))
@@ -70,6 +74,7 @@ def in_sync(conn: Connection, locations: Sequence[LocationSpec], channels: Seque
             Strategy(row.allocation_strategy),
             ShortagePolicy(row.shortage_policy),
             row.allow_split,
+            tuple(row.non_stock_skus),
         )
         for row in conn.execute(select(sales_channels))
     }
@@ -101,4 +106,5 @@ def policy(conn: Connection, channel: str) -> ChannelPolicy:
         strategy=Strategy(row.allocation_strategy),
         shortage_policy=ShortagePolicy(row.shortage_policy),
         allow_split=row.allow_split,
+        non_stock=NonStockSkus(row.non_stock_skus),
     )

@@ -22,6 +22,8 @@ from core.store.schema import draft_orders
 from core.validation import describe_errors
 
 DRAFT_CONVERTED = "draft_order.converted"
+FILLED_IN = ("external_id", "status")
+"""What conversion decides, so a draft may not say: its external id (draft-N) and its status (pending)."""
 
 
 class DraftStatus(StrEnum):
@@ -45,7 +47,7 @@ def create(
     """Keep a draft for `channel`; it is checked as the order it will become (a bad one is refused, naming the
     field), and reserves nothing."""
     channels.policy(conn, channel)  # an unknown channel stops here, naming the section to add
-    for taken in ("external_id", "status"):
+    for taken in FILLED_IN:
         if taken in draft:
             raise InvalidRequest(f"a draft has no {taken}: it becomes draft-N of its channel, pending, on conversion")
     draft_id = conn.execute(
@@ -107,11 +109,17 @@ def list_drafts(conn: Connection, *, channel: str | None = None, status: str | N
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _as_order(reference: str, draft: Mapping[str, Any], now: datetime) -> CanonicalOrder:
+def as_order(reference: str, draft: Mapping[str, Any], now: datetime) -> CanonicalOrder:
+    """The order `draft` becomes as `reference`: pending, changed `now`, placed `now` unless it says when. One that
+    is not a valid order raises pydantic's ValidationError, naming each field as the draft has it."""
     moment = now.isoformat()
     raw = {"placed_at": moment, **draft, "external_id": reference, "updated_at": moment, "status": "pending"}
     raw.setdefault("display_number", reference)
+    return CanonicalOrder.model_validate(raw)
+
+
+def _as_order(reference: str, draft: Mapping[str, Any], now: datetime) -> CanonicalOrder:
     try:
-        return CanonicalOrder.model_validate(raw)
+        return as_order(reference, draft, now)
     except ValidationError as exc:
         raise InvalidRequest(f"draft: {describe_errors(exc)}") from None

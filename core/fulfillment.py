@@ -3,13 +3,15 @@
 An order is released once it is paid or authorized, fully reserved (nothing backordered) and not held: its
 reserved units become one fulfillment request per (stock location, provider) as routing decides, each with
 an idempotency reference built from the operation (order, location, provider), stored with the request and
-sent in an outbox row in the same transaction. Lines routed to no provider stay with the hub.
+sent in an outbox row in the same transaction. Lines routed to no provider stay with the hub. Lines that hold
+no stock (see core.non_stock) are never goods to pick: their money goes with the first request, as shipping
+does.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,13 +21,15 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 
 from core import bindings, channels, outbox
 from core.model import OrderStatus, PaymentStatus
-from core.providers import FulfillmentLine, FulfillmentRequest
+from core.providers import FulfillmentCharge, FulfillmentLine, FulfillmentRequest
 from core.routing import Router
 from core.store.schema import fulfillment_requests, inventory_items, order_lines, orders, reservations, stock_locations
 
 FULFILLMENT_REQUESTED = "fulfillment.requested"
 REQUEST_KIND = "fulfillment_request"
 RELEASABLE = (PaymentStatus.authorized, PaymentStatus.partially_captured, PaymentStatus.captured)
+Held = Mapping[tuple[str, str, str], int]
+"""Units by (line key, SKU, location code)."""
 
 
 class RequestStatus(StrEnum):
@@ -44,23 +48,50 @@ def release(conn: Connection, router: Router, now: datetime, *, limit: int = 500
     """Create the fulfillment requests of orders that became releasable; returns how many requests."""
     made, location_ids = 0, channels.location_ids(conn)
     for order in _releasable(conn, limit):
-        for provider, request in _requests(conn, order, router):
-            conn.execute(
-                fulfillment_requests.insert().values(
-                    reference=request.reference,
-                    order_id=order["id"],
-                    location_id=location_ids[request.location],
-                    provider=provider,
-                    status=RequestStatus.requested,
-                    lines=[{"line_key": ln.line_key, "sku": ln.sku, "quantity": ln.quantity} for ln in request.lines],
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            payload = {"provider": provider, "channel": order["channel"], "request": _plain(asdict(request))}
-            outbox.append(conn, [outbox.Event(FULFILLMENT_REQUESTED, "order", str(order["id"]), payload)], now)
-            made += 1
+        made += _send(conn, order, _requests(conn, order, router, held(conn, order["id"])), location_ids, now)
     return made
+
+
+def release_added(conn: Connection, order_id: int, router: Router, added: Held, change: str, now: datetime) -> int:
+    """Send units a change (an edit, exchange or claim) added to an order already released: one more request
+    per (location, provider), named after the change, for those units only (the shipping went with the first)."""
+    order = dict(conn.execute(select(orders).where(orders.c.id == order_id)).mappings().one())
+    units = [(key, sku, code, n) for (key, sku, code), n in sorted(added.items()) if n > 0]
+    requests = _requests(conn, order, router, units, suffix=f"-{change}", shipping=False)
+    return _send(conn, order, requests, channels.location_ids(conn), now)
+
+
+def is_released(conn: Connection, order_id: int) -> bool:
+    """Whether any request of the order went to a provider and was not canceled."""
+    fr = fulfillment_requests.c
+    query = select(func.count()).where(fr.order_id == order_id, fr.status != RequestStatus.canceled)
+    return bool(conn.execute(query).scalar_one())
+
+
+def _send(
+    conn: Connection,
+    order: Mapping[str, Any],
+    requests: list[tuple[str, FulfillmentRequest]],
+    location_ids: Mapping[str, int],
+    now: datetime,
+) -> int:
+    """Store each request with its reference and queue it for its provider, in the caller's transaction."""
+    for provider, request in requests:
+        conn.execute(
+            fulfillment_requests.insert().values(
+                reference=request.reference,
+                order_id=order["id"],
+                location_id=location_ids[request.location],
+                provider=provider,
+                status=RequestStatus.requested,
+                lines=[{"line_key": ln.line_key, "sku": ln.sku, "quantity": ln.quantity} for ln in request.lines],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        payload = {"provider": provider, "channel": order["channel"], "request": _plain(asdict(request))}
+        outbox.append(conn, [outbox.Event(FULFILLMENT_REQUESTED, "order", str(order["id"]), payload)], now)
+    return len(requests)
 
 
 def accepted(conn: Connection, provider: str, reference: str, provider_ref: str, now: datetime) -> None:
@@ -97,6 +128,7 @@ def request_of(payload: Mapping[str, Any]) -> FulfillmentRequest:
     raw = dict(payload["request"])
     raw["placed_at"] = datetime.fromisoformat(raw["placed_at"])
     raw["lines"] = tuple(FulfillmentLine(**line) for line in raw["lines"])
+    raw["charges"] = tuple(FulfillmentCharge(**charge) for charge in raw.get("charges", ()))
     return FulfillmentRequest(**raw)
 
 
@@ -120,29 +152,40 @@ def _releasable(conn: Connection, limit: int) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _requests(conn: Connection, order: Mapping[str, Any], router: Router) -> list[tuple[str, FulfillmentRequest]]:
-    """One request per (location, provider) for the order's reserved units."""
+def _requests(
+    conn: Connection,
+    order: Mapping[str, Any],
+    router: Router,
+    units: list[tuple[str, str, str, int]],
+    *,
+    suffix: str = "",
+    shipping: bool = True,
+) -> list[tuple[str, FulfillmentRequest]]:
+    """One request per (location, provider) for `units` (line key, SKU, location code, units) of the order;
+    the order's shipping goes with the first when `shipping`."""
     lines = {
         row["line_key"]: dict(row)
         for row in conn.execute(select(order_lines).where(order_lines.c.order_id == order["id"])).mappings()
     }
     country = (order["shipping_address"] or {}).get("country_code")
     groups: dict[tuple[str, str], list[FulfillmentLine]] = defaultdict(list)
-    for key, sku, location, units in _held(conn, order["id"]):
+    for key, sku, location, count in units:
         provider = router.provider_for(location, country, sku)
         if provider is not None:
             groups[location, provider].append(
-                line_share(lines[key], sku, units, taxes_included=order["taxes_included"])
+                line_share(lines[key], sku, count, taxes_included=order["taxes_included"])
             )
     requests = []
     for i, ((location, provider), parts) in enumerate(sorted(groups.items())):
-        shipping = order["shipping_total"] if i == 0 else 0
-        shipping_tax = order["shipping_tax"] if i == 0 else 0
+        first = shipping and i == 0
+        shipping_total = order["shipping_total"] if first else 0
+        shipping_tax = order["shipping_tax"] if first else 0
+        charges = _charges(lines.values(), taxes_included=order["taxes_included"]) if first else ()
         requests.append(
             (
                 provider,
                 FulfillmentRequest(
-                    reference=f"ful-{order['id']}-{location}-{provider}",
+                    reference=f"ful-{order['id']}-{location}-{provider}{suffix}",
                     order_id=order["id"],
                     channel=order["channel"],
                     order_external_id=order["external_id"],
@@ -151,8 +194,9 @@ def _requests(conn: Connection, order: Mapping[str, Any], router: Router) -> lis
                     currency=order["currency"],
                     placed_at=order["placed_at"],
                     lines=tuple(parts),
-                    shipping_net=shipping - shipping_tax if order["taxes_included"] else shipping,
+                    shipping_net=shipping_total - shipping_tax if order["taxes_included"] else shipping_total,
                     shipping_tax=shipping_tax,
+                    charges=charges,
                     email=order["customer_email"],
                     name=order["customer_name"],
                     ship_to=order["shipping_address"],
@@ -162,7 +206,7 @@ def _requests(conn: Connection, order: Mapping[str, Any], router: Router) -> lis
     return requests
 
 
-def _held(conn: Connection, order_id: int) -> list[tuple[str, str, str, int]]:
+def held(conn: Connection, order_id: int) -> list[tuple[str, str, str, int]]:
     """(line key, SKU, location code, units) reserved for the order now."""
     query = (
         select(reservations.c.line_key, inventory_items.c.sku, stock_locations.c.code, reservations.c.quantity)
@@ -176,14 +220,30 @@ def _held(conn: Connection, order_id: int) -> list[tuple[str, str, str, int]]:
 
 def line_share(row: Mapping[str, Any], sku: str, units: int, *, taxes_included: bool) -> FulfillmentLine:
     """The share of an order line that `units` of it make: net after discounts, and its tax."""
+    part_net, part_tax = _net_and_tax(row, units, taxes_included=taxes_included)
+    return FulfillmentLine(
+        str(row["line_key"]), sku, str(row["title"]), units, (part_net + units // 2) // units, part_tax
+    )
+
+
+def _charges(rows: Iterable[Mapping[str, Any]], *, taxes_included: bool) -> tuple[FulfillmentCharge, ...]:
+    """The lines that hold no stock, for their units not canceled, in the order's line order."""
+    charges = []
+    for row in sorted(rows, key=lambda row: int(row["position"])):
+        units = int(row["quantity"]) - int(row["canceled_quantity"])
+        if not row["holds_stock"] and units > 0:
+            net, tax = _net_and_tax(row, units, taxes_included=taxes_included)
+            charges.append(FulfillmentCharge(str(row["line_key"]), str(row["title"]), units, net, tax))
+    return tuple(charges)
+
+
+def _net_and_tax(row: Mapping[str, Any], units: int, *, taxes_included: bool) -> tuple[int, int]:
+    """What `units` of an order line come to after its discounts: net, and tax (shares round down)."""
     quantity = int(row["quantity"])
     gross = int(row["unit_price"]) * quantity - int(row["discount"]) - int(row["order_discount_share"])
     tax = int(row["tax_total"])
     net = gross - tax if taxes_included else gross
-    part_net, part_tax = net * units // quantity, tax * units // quantity
-    return FulfillmentLine(
-        str(row["line_key"]), sku, str(row["title"]), units, (part_net + units // 2) // units, part_tax
-    )
+    return net * units // quantity, tax * units // quantity
 
 
 def _plain(value: Any) -> Any:

@@ -9,27 +9,29 @@ the page lands whole or not at all, and ingesting it again changes nothing.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, text
 
-from core import bookmarks, channels, kits, order_store, outbox, publish, quarantine
+from core import amendments, bookmarks, channels, kits, order_store, outbox, payment_failures, publish, quarantine
 from core.allocation import ChannelPolicy
 from core.bookmarks import Bookmark
 from core.clock import Clock
-from core.errors import InsufficientStock
+from core.errors import InsufficientStock, InvalidRequest
 from core.inventory import StockBook
 from core.kits import Kits
+from core.model import CanonicalOrder
 from core.order_events import order_events
 from core.order_store import KnownOrder, StoredOrder
+from core.quarantine import Rejected
 from core.reservations import write_reservations
 from core.stock_plan import LineTarget, StockOutcome, settle, split_pooled
 from core.store.bulk import insert_rows
 from core.store.schema import order_lines
-from core.validation import Accepted, validate_page
+from core.validation import Accepted, validate_one, validate_page
 
 PageItem = Any
 """A CanonicalOrder, or a mapping to be validated as one."""
@@ -89,12 +91,11 @@ def ingest_in(
         if ext in known and a.order.is_newer_than(known[ext].upstream_version, known[ext].upstream_updated_at)
     }
     newer.update(_changed_within_the_same_tick(conn, accepted, known, newer))
+    _keep_hub_changes(conn, newer)
     result.unchanged = len(accepted) - len(new) - len(newer)
     result.order_ids = {ext: k.id for ext, k in known.items()}
     stored = order_store.load_stored(conn, list(newer))
-    skus = _skus(accepted.values(), stored.values())
-    pooled = kits.load(conn, skus, pooled=True)
-    book = StockBook(conn, skus | kits.components_of(pooled), now)
+    pooled, book = _stock(conn, accepted.values(), stored.values(), now)
     events: list[outbox.Event] = []
     result.order_ids.update(_create(conn, book, Rules(policy, pooled), new, now, events))
     _apply(conn, book, Rules(policy, pooled), newer, stored, now, events)
@@ -111,6 +112,42 @@ def ingest_in(
     if bookmark is not None:
         bookmarks.save(conn, channel, bookmark, now)
     return result
+
+
+def amend(conn: Connection, channel: str, order_id: int, order: CanonicalOrder, now: datetime) -> None:
+    """Apply a version of a known order that the hub made itself (an edit, exchange or claim), whatever its
+    channel stamp: reservations follow the lines (kept, grown or given back; never dropped and made again),
+    totals are computed from the lines, and the events of the change are written."""
+    checked = validate_one(order)
+    if isinstance(checked, Rejected):
+        raise InvalidRequest(checked.reason)
+    policy = channels.policy(conn, channel)
+    lock_channel(conn, channel)
+    stored = order_store.load_stored(conn, [order_id])
+    pooled, book = _stock(conn, [checked], stored.values(), now)
+    events: list[outbox.Event] = []
+    _apply(conn, book, Rules(policy, pooled), {order_id: checked}, stored, now, events)
+    book.flush()
+    publish.forget_skus(conn, channel, {ln.sku for ln in order.lines if ln.sku})
+    outbox.append(conn, events, now)
+
+
+def _stock(
+    conn: Connection, accepted: Iterable[Accepted], stored: Iterable[StoredOrder], now: datetime
+) -> tuple[Kits, StockBook]:
+    """The pooled kits among the SKUs these orders hold or ask for, and the stock book over them."""
+    skus = _skus(accepted, stored)
+    pooled = kits.load(conn, skus, pooled=True)
+    return pooled, StockBook(conn, skus | kits.components_of(pooled), now)
+
+
+def _keep_hub_changes(conn: Connection, newer: dict[int, Accepted]) -> None:
+    """A channel's newer version of an order the hub changed (an edit, exchange or claim) keeps those changes:
+    the actions of every confirmed change apply again on top of the channel's lines."""
+    for order_id, actions in amendments.confirmed_actions(conn, list(newer)).items():
+        kept = validate_one(amendments.apply(newer[order_id].order, actions))
+        if isinstance(kept, Accepted):
+            newer[order_id] = kept
 
 
 class Rules(NamedTuple):
@@ -131,7 +168,7 @@ def _create(
     if not new:
         return {}
     policy = rules.policy
-    outcomes = [settle(book, policy, f"order:{a.order.external_id}", {}, _targets(a, None, rules.pooled)) for a in new]
+    outcomes = [settle(book, policy, f"order:{a.order.external_id}", {}, _targets(a, None, rules)) for a in new]
     rows = [
         order_store.order_row(a.order, a.totals, channel=policy.name, hold_reason=_hold_reason(o))
         for a, o in zip(new, outcomes, strict=True)
@@ -139,7 +176,7 @@ def _create(
     ids = order_store.insert_orders(conn, rows, now)
     lines, held = [], {}
     for oid, a, o, row in zip(ids, new, outcomes, rows, strict=True):
-        lines += order_store.line_rows(oid, a.priced, o.lines)
+        lines += order_store.line_rows(oid, a.priced, o.lines, non_stock=policy.non_stock)
         held[oid] = o
         events += order_events(oid, row, None, o)
     insert_rows(conn, order_lines, lines)
@@ -159,13 +196,22 @@ def _apply(
     if not newer:
         return
     rows, lines, outcomes = [], [], {}
+    failed = payment_failures.standing(conn, {oid: s.row for oid, s in stored.items()})
     for oid, a in newer.items():
         before = stored[oid]
-        targets = _targets(a, before, rules.pooled)
+        targets = _targets(a, before, rules)
         outcome = settle(book, rules.policy, f"order:{a.order.external_id}", before.holdings, targets)
-        row = order_store.order_row(a.order, a.totals, channel=rules.policy.name, hold_reason=_hold_reason(outcome))
+        # a payment the hub found failed stays so, with its reason, until the channel reports it settled
+        stands = oid in failed and a.order.payment_status in payment_failures.UNSETTLED
+        hold = before.row["hold_reason"] if stands else _hold_reason(outcome)
+        row = order_store.order_row(a.order, a.totals, channel=rules.policy.name, hold_reason=hold)
+        if stands:
+            row["payment_status"] = before.row["payment_status"]
+        if row["channel_status"] is None:  # a version that does not state it (a change the hub made) keeps it
+            row["channel_status"] = before.row["channel_status"]
         rows.append({**row, "id": oid})
-        lines += _keep_shipped(order_store.line_rows(oid, a.priced, outcome.lines), before.lines)
+        new_lines = order_store.line_rows(oid, a.priced, outcome.lines, non_stock=rules.policy.non_stock)
+        lines += _keep_shipped(new_lines, before.lines)
         outcomes[oid] = outcome
         events += order_events(oid, row, before, outcome)
     order_store.update_orders(conn, rows, now)
@@ -192,8 +238,10 @@ def _changed_within_the_same_tick(
     return {oid: a for oid, a in tied.items() if stored.get(oid) != a.order.raw}
 
 
-def _targets(accepted: Accepted, before: StoredOrder | None, pooled: Kits) -> list[LineTarget]:
-    order = accepted.order
+def _targets(accepted: Accepted, before: StoredOrder | None, rules: Rules) -> list[LineTarget]:
+    """What each line should hold now; a line that holds no stock (no SKU, or one the channel names non-stock)
+    asks for nothing and gives back whatever it held."""
+    order, non_stock = accepted.order, rules.policy.non_stock
     holds_stock = order.status.value not in ("canceled", "draft")
     old_lines = before.lines if before else {}
     targets = []
@@ -205,10 +253,11 @@ def _targets(accepted: Accepted, before: StoredOrder | None, pooled: Kits) -> li
             # units the hub saw leave (a provider's shipment) stay fulfilled though the channel does not know yet
             fulfilled = max(line.fulfilled_quantity, old["hub_fulfilled_quantity"])
             open_qty = max(line.quantity - line.canceled_quantity - fulfilled, 0)
-        targets.append(LineTarget(line.key, line.sku, open_qty if holds_stock else 0, newly))
+        sku = line.sku if non_stock.holds_stock(line.sku) else None
+        targets.append(LineTarget(line.key, sku, open_qty if holds_stock else 0, newly))
     keys = {line.key for line in order.lines}
     targets += [LineTarget(key, old["sku"], 0) for key, old in old_lines.items() if key not in keys]
-    return split_pooled(targets, pooled)
+    return split_pooled(targets, rules.pooled)
 
 
 def _keep_shipped(rows: list[dict[str, Any]], old_lines: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -158,6 +158,12 @@ class CanonicalOrder(_Model):
     status: OrderStatus = OrderStatus.pending
     payment_status: PaymentStatus = PaymentStatus.not_paid
     fulfillment_status: FulfillmentStatus = FulfillmentStatus.not_fulfilled
+    channel_status: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the order's status in the channel's own words (WooCommerce 'processing', Medusa 'pending',"
+        " Shopify 'open'); a channel's payments.capturable_statuses names those a capture may happen in",
+    )
     currency: Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217, e.g. 'EUR'")]
     placed_at: AwareDatetime
     updated_at: AwareDatetime | None = Field(

@@ -14,6 +14,7 @@ from core import kits
 from core.bindings import bind_many
 from core.kits import held_bundles
 from core.model import CanonicalOrder, OrderStatus, TaxLine
+from core.non_stock import NONE, NonStockSkus
 from core.stock_plan import LineStock
 from core.store.bulk import fetch_all, in_list, insert_rows, next_ids, read_datetime
 from core.store.schema import inventory_items, order_lines, orders, reservations
@@ -146,6 +147,7 @@ def order_row(order: CanonicalOrder, totals: Totals, *, channel: str, hold_reaso
         "tax_total": totals.tax_total,
         "total": totals.total,
         "hold_reason": hold_reason,
+        "channel_status": order.channel_status,
         "raw": order.raw,
     }
 
@@ -155,7 +157,13 @@ def _dump(model: Any) -> dict[str, Any] | None:
     return None if model is None else {k: v for k, v in model.__dict__.items() if v is not None}
 
 
-def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str, LineStock]) -> list[dict[str, Any]]:
+def line_rows(
+    order_id: int,
+    priced: Sequence[PricedLine],
+    holdings: Mapping[str, LineStock],
+    *,
+    non_stock: NonStockSkus = NONE,
+) -> list[dict[str, Any]]:
     rows = []
     for position, p in enumerate(priced):
         ln = p.line
@@ -179,6 +187,7 @@ def line_rows(order_id: int, priced: Sequence[PricedLine], holdings: Mapping[str
                 "returned_quantity": ln.returned_quantity,
                 "canceled_quantity": ln.canceled_quantity,
                 "backordered_quantity": held.backordered if held is not None else 0,
+                "holds_stock": non_stock.holds_stock(ln.sku),
             }
         )
     return rows

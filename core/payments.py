@@ -12,6 +12,8 @@ more than the authorization (or the order total), and the refunds never to more 
 Capture policies per channel: `on_placement` (all at once, as soon as the order is authorized),
 `on_shipment` (the value of what shipped; a processor without multiple captures captures once, at the
 first or the last shipment, and the first capture settles the authorization), `manual` (people capture).
+With `capturable_statuses`, a capture the policy calls for waits until the order's status in its channel is one
+of them (see core.capture_gate). Lines that hold no stock are captured as shipping is.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 
 from core import outbox, queries
 from core.errors import InvalidRequest
@@ -54,9 +56,14 @@ class Kind(StrEnum):
     """Cancel what is left of an uncaptured authorization."""
     inspect = "inspect"
     """Read the payment (authorized amount, when the authorization lapses)."""
+    charge = "charge"
+    """A new payment, taken at once, on the payment method of the order's payment: the part of an order change
+    (an edit, an exchange) that the authorization does not cover."""
 
 
-_PREFIX = {Kind.capture: "cap", Kind.refund: "ref", Kind.release: "rel", Kind.inspect: "chk"}
+_PREFIX = {Kind.capture: "cap", Kind.refund: "ref", Kind.release: "rel", Kind.inspect: "chk", Kind.charge: "chg"}
+_TAKEN = (Kind.capture, Kind.charge)
+"""Operations that take the customer's money."""
 
 
 class OpStatus(StrEnum):
@@ -88,6 +95,11 @@ class PaymentPolicy:
     capture: Literal["on_placement", "on_shipment", "manual"] = "on_shipment"
     single_capture_at: Literal["first_shipment", "last_shipment"] = "last_shipment"
     multiple_captures: bool = False
+    capturable_statuses: frozenset[str] | None = None
+    """The channel's own order statuses a capture may happen in; None: any."""
+
+    def may_capture(self, channel_status: str | None) -> bool:
+        return self.capturable_statuses is None or channel_status in self.capturable_statuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +112,8 @@ class Operation:
     amount: int
     currency: str
     status: OpStatus
+    result_reference: str | None = None
+    """The payment a charge made at the processor, once known."""
 
 
 def line_value(line: Mapping[str, Any], units: int, *, taxes_included: bool) -> int:
@@ -119,14 +133,14 @@ def shipping_value(order: Mapping[str, Any]) -> int:
 def capture_after_shipment(conn: Connection, order_id: int, policy: PaymentPolicy, now: datetime) -> bool:
     """Queue the capture a shipment calls for under the policy; True when one was queued."""
     order = _locked(conn, order_id)
-    if policy.capture != "on_shipment" or not _settles(order):
+    if policy.capture != "on_shipment" or not _settles(order) or not policy.may_capture(order["channel_status"]):
         return False
-    done = _sum(conn, order_id, Kind.capture)
+    done = _sum(conn, order_id, _TAKEN)  # a charge paid for part of what ships
     if policy.multiple_captures:
         amount = _shipped_value(conn, order) - done
     else:
         if _count(conn, order_id, Kind.capture) or (
-            policy.single_capture_at == "last_shipment" and order["fulfillment_status"] not in _SHIPPED
+            policy.single_capture_at == "last_shipment" and not _all_shipped(conn, order)
         ):
             return False
         amount = _owed(conn, order) - done
@@ -143,7 +157,7 @@ def capture_on_placement(
     due = conn.execute(
         _waiting(Kind.capture)
         .where(
-            orders.c.channel.in_(channels),
+            capturable_now(policies, channels),
             orders.c.payment_status == PaymentStatus.authorized.value,
             orders.c.status.not_in([OrderStatus.canceled.value, OrderStatus.archived.value]),
         )
@@ -152,8 +166,19 @@ def capture_on_placement(
     queued = 0
     for order_id in list(due):
         order = _locked(conn, order_id)
-        queued += _capture(conn, order, policies[order["channel"]].processor, _owed(conn, order), "placement", now)
+        owed = _owed(conn, order) - _sum(conn, order_id, Kind.charge)
+        queued += _capture(conn, order, policies[order["channel"]].processor, owed, "placement", now)
     return queued
+
+
+def capturable_now(policies: Mapping[str, PaymentPolicy], channels: Iterable[str]) -> Any:
+    """SQL: the order is of one of `channels` and in a status its channel's policy lets a capture happen in."""
+    allowed = []
+    for name in channels:
+        statuses, in_channel = policies[name].capturable_statuses, orders.c.channel == name
+        in_status = orders.c.channel_status.in_(sorted(statuses or ()))
+        allowed.append(in_channel if statuses is None else and_(in_channel, in_status))
+    return or_(*allowed)
 
 
 def settle_canceled(conn: Connection, policies: Mapping[str, PaymentPolicy], now: datetime) -> int:
@@ -254,7 +279,7 @@ def refundable(conn: Connection, order_id: int) -> int:
     """Captured less every refund done or possibly done. Captured is what the hub's own captures took, or what
     the processor last said it holds when that is more (a capture made before the hub settled this order)."""
     row = conn.execute(select(orders.c.captured_total, orders.c.refunded_total).where(orders.c.id == order_id)).one()
-    ours = _sum(conn, order_id, Kind.capture, (OpStatus.succeeded,)) - _sum(conn, order_id, Kind.refund)
+    ours = _sum(conn, order_id, _TAKEN, (OpStatus.succeeded,)) - _sum(conn, order_id, Kind.refund)
     theirs = int(row.captured_total) - int(row.refunded_total) - _pending(conn, order_id, Kind.refund)
     return max(ours, theirs)
 
@@ -271,6 +296,7 @@ def operation(conn: Connection, reference: str) -> Operation:
         int(found["amount"]),
         found["currency"],
         OpStatus(found["status"]),
+        found["result_reference"],
     )
 
 
@@ -305,13 +331,24 @@ def mark(conn: Connection, reference: str, status: OpStatus, now: datetime, reas
 
 
 def completed(conn: Connection, op: Operation, result: PaymentResult, now: datetime) -> None:
-    """The processor answered: the operation is done (or declined), and the order shows what it holds now."""
+    """The processor answered: the operation is done (or declined), and the order shows what it holds now (a
+    charge is a payment of its own: the order's payment is left as it is, the charge keeps its id)."""
     if result.declined is not None:
         mark(conn, op.reference, OpStatus.declined, now, f"declined: {result.declined}")
         _needs_action(conn, op.order_id, f"the processor declined {op.reference}: {result.declined}", now)
     else:
         mark(conn, op.reference, OpStatus.succeeded, now)
-    record(conn, op.order_id, result, now)
+    if op.kind is Kind.charge:
+        charged(conn, op.reference, result.provider_ref)
+    else:
+        record(conn, op.order_id, result, now)
+
+
+def charged(conn: Connection, reference: str, payment_ref: str) -> None:
+    """Keep the id of the payment a charge made, as soon as the processor gave it: a later try of the charge
+    goes on with that payment instead of making another."""
+    query = update(payment_operations).where(payment_operations.c.reference == reference)
+    conn.execute(query.values(result_reference=payment_ref))
 
 
 def expired(conn: Connection, op: Operation, reason: str, now: datetime) -> None:
@@ -333,6 +370,39 @@ def record(conn: Connection, order_id: int, result: PaymentResult, now: datetime
     if result.authorized:
         values["authorized_total"] = result.authorized
     conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
+
+
+def settle_change(
+    conn: Connection,
+    order_id: int,
+    policy: PaymentPolicy,
+    total_before: int,
+    cause: str,
+    now: datetime,
+    *,
+    credit: int = 0,
+) -> Operation | None:
+    """After an order change (an edit, an exchange) moved what the order is worth: refund what was taken beyond
+    what is now owed, or charge the part of what is owed that the payment can no longer provide (what it took,
+    plus what its authorization may still give: nothing once a single capture settled it). `credit` is value
+    the customer gives back as part of the change (an exchange's returned units), which pays for it first. The
+    authorization counts for what the processor said; unknown, for the order's total before the change."""
+    order = _locked(conn, order_id)
+    if not order["payment_reference"]:
+        return None  # the channel holds this order's money
+    owed = _owed(conn, order) - credit
+    taken = max(_sum(conn, order_id, _TAKEN), int(order["captured_total"]))
+    if taken > owed:
+        amount = min(taken - owed, refundable(conn, order_id))
+        return _append(conn, order, Kind.refund, policy.processor, amount, cause, now) if amount > 0 else None
+    limit = order["authorized_total"] if order["authorized_total"] is not None else total_before
+    captures = _sum(conn, order_id, Kind.capture)
+    open_authorization = _settles(order) and (policy.multiple_captures or captures == 0)
+    left = max(int(limit) - captures, 0) if open_authorization else 0
+    uncovered = owed - taken - left
+    if uncovered <= 0:
+        return None
+    return _append(conn, order, Kind.charge, policy.processor, uncovered, cause, now)
 
 
 def expiring_authorizations(
@@ -384,12 +454,28 @@ def _owed(conn: Connection, order: Mapping[str, Any]) -> int:
 def _shipped_value(conn: Connection, order: Mapping[str, Any]) -> int:
     """The value of the units shipped so far, shipping included once anything shipped; all of `_owed` once
     everything shipped."""
-    lines = _lines(conn, int(order["id"]))
+    lines, taxes_included = _lines(conn, int(order["id"])), order["taxes_included"]
     shipped = [
-        line_value(ln, min(int(ln["shipped_quantity"]), int(ln["quantity"])), taxes_included=order["taxes_included"])
+        line_value(ln, min(int(ln["shipped_quantity"]), int(ln["quantity"])), taxes_included=taxes_included)
         for ln in lines
+        if ln["holds_stock"]
     ]
-    return sum(shipped) + (shipping_value(order) if any(shipped) else 0)
+    never_ship = [  # lines that hold no stock go with the first parcel, as shipping does
+        line_value(ln, int(ln["quantity"]) - int(ln["canceled_quantity"]), taxes_included=taxes_included)
+        for ln in lines
+        if not ln["holds_stock"]
+    ]
+    return sum(shipped) + (shipping_value(order) + sum(never_ship) if any(shipped) else 0)
+
+
+def _all_shipped(conn: Connection, order: Mapping[str, Any]) -> bool:
+    """Every unit that holds stock has shipped (as the order's status says, or its lines, which a channel's later
+    version of the order never lowers)."""
+    return order["fulfillment_status"] in _SHIPPED or all(
+        int(ln["shipped_quantity"]) >= int(ln["quantity"]) - int(ln["canceled_quantity"])
+        for ln in _lines(conn, int(order["id"]))
+        if ln["holds_stock"]
+    )
 
 
 def _lines(conn: Connection, order_id: int) -> list[dict[str, Any]]:
@@ -419,10 +505,11 @@ def _waiting(kind: Kind) -> Any:
     )
 
 
-def _sum(conn: Connection, order_id: int, kind: Kind, statuses: Iterable[OpStatus] = _COUNTING) -> int:
+def _sum(conn: Connection, order_id: int, kind: Kind | Iterable[Kind], statuses: Iterable[OpStatus] = _COUNTING) -> int:
     po = payment_operations.c
+    kinds = [kind.value] if isinstance(kind, Kind) else [k.value for k in kind]
     query = select(func.coalesce(func.sum(po.amount), 0)).where(
-        po.order_id == order_id, po.kind == kind.value, po.status.in_([s.value for s in statuses])
+        po.order_id == order_id, po.kind.in_(kinds), po.status.in_([s.value for s in statuses])
     )
     return int(conn.execute(query).scalar_one())
 
@@ -477,5 +564,13 @@ def _needs_action(conn: Connection, order_id: int, reason: str, now: datetime) -
     conn.execute(
         update(orders)
         .where(orders.c.id == order_id)
-        .values(payment_status=PaymentStatus.requires_action.value, hold_reason=reason, updated_at=now)
+        .values(
+            payment_status=PaymentStatus.requires_action.value,
+            status=case(
+                (orders.c.status == OrderStatus.pending.value, OrderStatus.requires_action.value),
+                else_=orders.c.status,
+            ),
+            hold_reason=reason,
+            updated_at=now,
+        )
     )

@@ -1,7 +1,8 @@
 """Shipments a fulfillment provider reports (goods-out notes): each is taken in once, whatever the provider
 repeats. Taking one in records it (and queues the tracking notice to the order's channel), turns the shipped
 units' reservations into deductions at the location (ledger rows), marks the lines fulfilled and shipped,
-and moves the order's fulfillment status on (partially_shipped, shipped)."""
+and moves the order's fulfillment status on (partially_shipped, shipped; lines that hold no stock never ship and
+are not waited for)."""
 
 from __future__ import annotations
 
@@ -120,7 +121,9 @@ def _mark_shipped(conn: Connection, request: dict[str, Any], parcel: dict[str, i
         [{"k_line": key, "k_units": units} for key, units in parcel.items()],
     )
     lines = conn.execute(
-        select(ol.quantity, ol.canceled_quantity, ol.shipped_quantity).where(ol.order_id == request["order_id"])
+        select(ol.quantity, ol.canceled_quantity, ol.shipped_quantity).where(
+            ol.order_id == request["order_id"], ol.holds_stock
+        )
     ).all()
     done = all(shipped >= quantity - canceled for quantity, canceled, shipped in lines)
     status = FulfillmentStatus.shipped if done else FulfillmentStatus.partially_shipped

@@ -31,6 +31,20 @@ class FulfillmentLine:
 
 
 @dataclass(frozen=True, slots=True)
+class FulfillmentCharge:
+    """A line of the order that holds no stock (gift wrap, insurance): nothing to pick, but its money is part of
+    the order, so the provider's order adds up to the channel's."""
+
+    line_key: str
+    title: str
+    quantity: int
+    net: int
+    """Net of the whole line after discounts, minor units."""
+    tax: int
+    """Tax on the whole line, minor units."""
+
+
+@dataclass(frozen=True, slots=True)
 class FulfillmentRequest:
     """Ship these lines of one order from one stock location."""
 
@@ -47,6 +61,8 @@ class FulfillmentRequest:
     lines: tuple[FulfillmentLine, ...]
     shipping_net: int = 0
     shipping_tax: int = 0
+    charges: tuple[FulfillmentCharge, ...] = ()
+    """The order's non-stock lines; like shipping, they go with the order's first request only."""
     email: str | None = None
     name: str | None = None
     ship_to: Mapping[str, Any] | None = None
@@ -158,6 +174,8 @@ class PaymentResult:
     """When an uncaptured authorization lapses (None: unknown or not applicable)."""
     declined: str | None = None
     """The processor's reason when the operation was refused as a business outcome (a decline), else None."""
+    payment_method: str | None = None
+    """The customer's payment method the payment used (for an additional charge on it), if the processor says."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from core.errors import NotFound
+from core.errors import InvalidRequest, NotFound
 from core.runs import RunStatus
 from core.store.schema import (
     fulfillment_requests,
@@ -92,6 +92,15 @@ def get_order(conn: Connection, ref: str) -> dict[str, Any]:
     )
     order["reservations"] = [dict(r) for r in conn.execute(held).mappings()]
     return order
+
+
+def order_line(lines: list[dict[str, Any]], ref: str) -> dict[str, Any]:
+    """The line of an order's `lines` that `ref` names: its line key, or its SKU when only one line has it."""
+    matches = [ln for ln in lines if ln["line_key"] == ref] or [ln for ln in lines if ln["sku"] == ref]
+    if len(matches) != 1:
+        found = "no line" if not matches else "several lines"
+        raise InvalidRequest(f"{ref!r} matches {found} of the order; name the line by its line_key")
+    return matches[0]
 
 
 def list_locations(conn: Connection) -> list[dict[str, Any]]:

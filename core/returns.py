@@ -80,7 +80,7 @@ def request(
     asked, recorded = _open_quantities(conn, order["id"]), shipments.shipped_units(conn, order["id"])
     wanted: dict[str, int] = {}
     for ref, units in lines.items():
-        line = _line(order["lines"], ref)
+        line = queries.order_line(order["lines"], ref)
         key = str(line["line_key"])
         shipped = max(int(line["shipped_quantity"]), recorded.get(key, 0))
         left = shipped - int(line["returned_quantity"]) - asked.get(key, 0) - wanted.get(key, 0)
@@ -144,7 +144,7 @@ def receive(
     taken: dict[str, Received] = {}
     asked = {line["line_key"]: int(line["quantity"]) for line in found["lines"]}
     for ref, came in received.items():
-        key = str(_line(order["lines"], ref)["line_key"])
+        key = str(queries.order_line(order["lines"], ref)["line_key"])
         if key not in asked:
             raise InvalidRequest(f"line {key!r} is not part of return {reference}")
         if key in taken:
@@ -184,7 +184,8 @@ def receive(
         },
     }
     outbox.append(conn, [outbox.Event(ITEMS_RETURNED, "order", str(order["id"]), payload)], now)
-    amount = refund_amount(order, {key: came.quantity for key, came in taken.items()}, int(found["return_shipping"]))
+    value = refund_amount(order, {key: came.quantity for key, came in taken.items()}, int(found["return_shipping"]))
+    amount = max(value - int(found["refund_offset"]), 0)  # what an exchange or a claim already gave for it
     refund_ref = _refund(conn, order, processor, amount, reference, now) if refund and processor else None
     conn.execute(
         update(returns)
@@ -256,19 +257,29 @@ def _with_lines(conn: Connection, query: Any) -> list[dict[str, Any]]:
 def _refund(
     conn: Connection, order: Mapping[str, Any], processor: str, amount: int, reference: str, now: datetime
 ) -> str | None:
-    """Queue the refund with the order's processor; None when there is nothing to refund it from."""
-    if not order["payment_reference"] or amount <= 0:
-        return None
-    left = payments.refundable(conn, int(order["id"]))
-    if left <= 0:
-        return None
-    op = payments.request_refund(conn, str(order["id"]), processor, min(amount, left), reference, now)
-    payload = {"reference": op.reference, "return": reference, "amount": op.amount, "currency": op.currency}
-    outbox.append(conn, [outbox.Event(REFUND_CREATED, "order", str(order["id"]), payload)], now)
-    if amount > left:
+    """Queue the return's refund with the order's processor; None when there is nothing to refund it from."""
+    op, left = queue_refund(conn, order, processor, amount, reference, now)
+    if op is not None and amount > left:
         note = f"refund {op.reference} capped at {format_money(left, op.currency)}: only that was left to refund"
         conn.execute(update(returns).where(returns.c.reference == reference).values(note=note))
-    return op.reference
+    return op.reference if op is not None else None
+
+
+def queue_refund(
+    conn: Connection, order: Mapping[str, Any], processor: str, amount: int, cause: str, now: datetime
+) -> tuple[payments.Operation | None, int]:
+    """Queue a refund of `amount` for `cause` (a return, a claim), capped at what is left to refund, with
+    `order.refund_created`; returns the operation (None when the hub holds none of the money or none is left)
+    and what was left to refund."""
+    if not order["payment_reference"] or amount <= 0:
+        return None, 0
+    left = payments.refundable(conn, int(order["id"]))
+    if left <= 0:
+        return None, left
+    op = payments.request_refund(conn, str(order["id"]), processor, min(amount, left), cause, now)
+    payload = {"reference": op.reference, "cause": cause, "amount": op.amount, "currency": op.currency}
+    outbox.append(conn, [outbox.Event(REFUND_CREATED, "order", str(order["id"]), payload)], now)
+    return op, left
 
 
 def return_of(payload: Mapping[str, Any]) -> ReturnRequest:
@@ -340,14 +351,6 @@ def _open_quantities(conn: Connection, order_id: int) -> dict[str, int]:
         .group_by(return_lines.c.line_key)
     )
     return {key: int(units) for key, units in conn.execute(query)}
-
-
-def _line(lines: list[dict[str, Any]], ref: str) -> dict[str, Any]:
-    matches = [ln for ln in lines if ln["line_key"] == ref] or [ln for ln in lines if ln["sku"] == ref]
-    if len(matches) != 1:
-        found = "no line" if not matches else "several lines"
-        raise InvalidRequest(f"{ref!r} matches {found} of the order; name the line by its line_key")
-    return matches[0]
 
 
 def _location_id(conn: Connection, code: str) -> int:

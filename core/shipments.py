@@ -47,7 +47,7 @@ class ShipmentNotice:
     lines: tuple[ShippedLine, ...]
     tracking: tuple[Tracking, ...] = ()
     order_complete: bool = False
-    """True when every unit of the order has now shipped (the channel may close the order)."""
+    """True when every unit of the order that holds stock has now shipped (the channel may close the order)."""
 
 
 SHIPMENT_CREATED = "order.shipment_created"
@@ -172,7 +172,9 @@ def _notice(
         location=location,
         lines=tuple(_shipped_line(ln, parcel[ln["line_key"]]) for ln in order["lines"] if ln["line_key"] in parcel),
         tracking=tuple(Tracking(**t) for t in row["tracking"]),
-        order_complete=all(shipped.get(ln["line_key"], 0) >= _shippable(ln) for ln in order["lines"]),
+        order_complete=all(
+            shipped.get(ln["line_key"], 0) >= _shippable(ln) for ln in order["lines"] if ln["holds_stock"]
+        ),
     )
 
 
@@ -197,6 +199,11 @@ def _parcel(lines: list[dict[str, Any]], wanted: Mapping[str, int], shipped: Map
             found = "no line" if not matches else "several lines"
             raise InvalidRequest(f"{ref!r} matches {found} of the order; name the line by its line_key")
         key = matches[0]["line_key"]
+        if not matches[0]["holds_stock"]:
+            raise InvalidRequest(
+                f"line {key!r} ({matches[0]['sku'] or 'no SKU'}) holds no stock, so it does not ship;"
+                " leave it out of the shipment"
+            )
         left = _shippable(matches[0]) - shipped.get(key, 0) - parcel.get(key, 0)
         if units < 1 or units > left:
             raise InvalidRequest(f"line {key!r} ({matches[0]['sku']}): {units} unit(s) asked, {left} left to ship")

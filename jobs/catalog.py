@@ -12,12 +12,13 @@ from config.channels import JobConfig
 from config.providers import Role
 from config.settings import Config
 from connectors.base import Connector, OrderSource
-from core import bookmarks, cancellations, fulfillment, payments
+from core import bookmarks, cancellations, capture_gate, fulfillment, payments
 from core.cancellations import FULFILLMENT_CANCEL
 from core.clock import Clock, SystemClock
 from core.errors import FatalError
 from core.fulfillment import FULFILLMENT_REQUESTED
 from core.outbox import OutboxRetry, OutboxStatus
+from core.payment_failures import PAYMENT_FAILED
 from core.payments import PAYMENT_OPERATION, PaymentPolicy
 from core.returns import FULFILLMENT_RETURN
 from core.routing import Router, Rule
@@ -28,7 +29,7 @@ from core.store.schema import outbox
 from core.tracking import CheckPolicy
 from jobs.dispatch import Handler, dispatch
 from jobs.fulfillment import SHIPMENTS, cancel_handler, pull_shipments, request_handler, return_handler
-from jobs.payments import payment_handler
+from jobs.payments import payment_failure_handler, payment_handler
 from jobs.pull_orders import ORDERS, pull_orders
 from jobs.push_inventory import push_inventory_work, verify_inventory_work
 from jobs.reconcile import reconcile
@@ -96,6 +97,7 @@ class Catalog:
             PAYMENT_OPERATION: payment_handler(self.providers, engine, clock),
             FULFILLMENT_CANCEL: cancel_handler(self.providers, engine, clock),
             FULFILLMENT_RETURN: return_handler(self.providers, engine, clock),
+            PAYMENT_FAILED: payment_failure_handler(connectors),
             **(handlers or {}),
         }
 
@@ -206,7 +208,10 @@ class Catalog:
             processor = connector.payments if connector is not None else None
             multiple = processor is not None and processor.capabilities.multiple_captures
             cfg = channel.payments
-            policies[name] = PaymentPolicy(cfg.processor, cfg.capture, cfg.single_capture_at, multiple)
+            capturable = frozenset(cfg.capturable_statuses) if cfg.capturable_statuses is not None else None
+            policies[name] = PaymentPolicy(
+                cfg.processor, cfg.capture, cfg.single_capture_at, multiple, capturable_statuses=capturable
+            )
         return policies
 
     def _fulfillers(self) -> list[str]:
@@ -239,6 +244,7 @@ class Catalog:
                     cancellations.cancel_released(conn, scope.clock.now())
                     payments.settle_canceled(conn, self.policies, scope.clock.now())
                     payments.capture_on_placement(conn, self.policies, scope.clock.now())
+                    capture_gate.capture_waiting(conn, self.policies, scope.clock.now())
                     payments.inspect_authorizations(conn, self.policies, scope.clock.now())
                     released = fulfillment.release(conn, self.router, scope.clock.now())
                 scope.counts.created += released

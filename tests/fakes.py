@@ -173,15 +173,30 @@ class FakePaymentProcessor:
     refunds: dict[str, int] = field(default_factory=dict)
     released: bool = False
     calls: list[str] = field(default_factory=list)
+    charges: dict[str, int] = field(default_factory=dict)
+    """New payments (authorized on the order's payment method) by id → amount captured of them."""
 
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(partial_capture=True, multiple_captures=self.multiple)
 
+    def authorize(
+        self, amount: int, currency: str, *, reference: str, payment_method: str, time_left: float | None = None
+    ) -> PaymentResult:
+        self.calls.append(reference)
+        made = f"pi_{reference}"
+        if self.decline:
+            return PaymentResult(made, PaymentState.failed, currency, 0, 0, 0, declined="card_declined")
+        self.charges.setdefault(made, 0)
+        return PaymentResult(made, PaymentState.authorized, currency, amount, 0, 0)
+
     def capture(
         self, payment_ref: str, amount: int, *, reference: str, time_left: float | None = None
     ) -> PaymentResult:
         self.calls.append(reference)
+        if payment_ref in self.charges:
+            self.charges[payment_ref] = amount
+            return PaymentResult(payment_ref, PaymentState.captured, "EUR", amount, amount, 0)
         if self.expired:
             raise AuthorizationExpired(f"{payment_ref}: the authorization was canceled (it expired)")
         if self.decline:
@@ -223,7 +238,9 @@ class FakePaymentProcessor:
         else:
             state = PaymentState.authorized
         expires = self.expires_at if state is PaymentState.authorized else None
-        return PaymentResult(payment_ref, state, "EUR", self.authorized, captured, refunded, expires_at=expires)
+        return PaymentResult(
+            payment_ref, state, "EUR", self.authorized, captured, refunded, expires_at=expires, payment_method="pm_1"
+        )
 
     def _answer(self, payment_ref: str, reference: str) -> PaymentResult:
         if reference in self.lost:

@@ -3,7 +3,9 @@ credits and goods-out notes.
 
 Money leaves as strings of major units with four decimals ("39.9800"), the form Brightpearl itself answers in;
 row `net` and `tax` are for the whole row (all units), which is what the hub's lines carry for tax and what
-the unit price times the quantity gives for net.
+the unit price times the quantity gives for net. Lines that hold no stock (gift wrap, insurance) are rows
+without a product, like the shipping row: Brightpearl's order carries their money, and no goods-out note
+ships them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from connectors.brightpearl.client import BrightpearlOptions
 from connectors.brightpearl.schema import GoodsOutNote, OrderRow, SalesOrder
 from core.errors import FatalError
 from core.money import to_major
-from core.providers import FulfillmentLine, FulfillmentRequest, ProviderShipment, ReturnLine, ReturnRequest
+from core.providers import (
+    FulfillmentCharge,
+    FulfillmentLine,
+    FulfillmentRequest,
+    ProviderShipment,
+    ReturnLine,
+    ReturnRequest,
+)
 from core.shipments import Tracking
 
 _FOUR_PLACES = Decimal("0.0001")
@@ -78,6 +87,7 @@ def sales_order(
     }
     optional = {"channelId": options.channel_id, "priceListId": options.price_list_id}
     body |= {key: value for key, value in (optional | {"statusId": options.order_status_id}).items() if value}
+    body["rows"] += [charge_row(charge, request.currency, options.tax_code) for charge in request.charges]
     if request.shipping_net > 0:
         body["rows"].append(shipping_row(request, options))
     return body
@@ -126,6 +136,18 @@ def line_row(
         "net": amount(line.unit_net * line.quantity, currency),
         "tax": amount(line.tax, currency),
         "externalRef": line.line_key,
+    }
+
+
+def charge_row(charge: FulfillmentCharge, currency: str, tax_code: str) -> dict[str, Any]:
+    """A line that holds no stock, as a row without a product: its name, units and whole net and tax."""
+    return {
+        "name": charge.title,
+        "quantity": str(charge.quantity),
+        "taxCode": tax_code,
+        "net": amount(charge.net, currency),
+        "tax": amount(charge.tax, currency),
+        "externalRef": charge.line_key,
     }
 
 

@@ -1,5 +1,6 @@
 """The Medusa v2 connector: orders in (`GET /admin/orders`, offset pages), stock out (inventory location
-levels in batches), shipments back (fulfillment + shipment), and a check of credentials and mapping.
+levels in batches), shipments back (fulfillment + shipment), failed payments in the order's metadata, and a
+check of credentials and mapping.
 
 Declaration: orders ordered by `updated_at`, inclusive `updated_at[$gte]/[$lte]` bounds in milliseconds,
 `fields=` naming every field the mapper reads (the list returns almost nothing by default), bodies decoded
@@ -21,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window, retry_moved
 from connectors.http import HttpSettings, RetryPolicy, json_body, make_client, send, sender_within
 from connectors.keyset import ChangeTimePaginator
-from connectors.medusa import auth, shipments
+from connectors.medusa import auth, payment_notes, shipments
 from connectors.medusa.mapper import map_page
 from connectors.medusa.stock import StockLevels
 from connectors.paging import OffsetPaginator, Paginator, iterate_pages
 from core.errors import CredentialsRejected, FatalError, OmshubError, RequestRejected
+from core.payment_failures import PaymentFailureNotice
 from core.publish import Published
 from core.shipments import OnChannel, ShipmentNotice
 
@@ -222,6 +224,11 @@ class MedusaConnector:
 
     def shipment_on_channel(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
         return shipments.read_back(self.client, notice, read=self._sender(time_left))
+
+    def report_payment_failure(self, notice: PaymentFailureNotice, *, time_left: float | None = None) -> None:
+        """The order's metadata names the failure; setting it again to the same value is harmless."""
+        read, write = self._sender(time_left), self._sender(time_left, idempotent=True)
+        payment_notes.report(self.client, notice, read=read, write=write)
 
     def check(self) -> list[str]:
         read = self._sender(None)

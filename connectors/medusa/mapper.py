@@ -107,6 +107,7 @@ def _fields(order: MedusaOrder, raw: dict[str, Any], *, discount_total: int | No
         "fulfillment_status": _FULFILLMENT_STATUS.get(
             order.fulfillment_status or "", FulfillmentStatus.requires_action
         ),
+        "channel_status": order.status,
         "currency": currency,
         "placed_at": order.created_at,
         "updated_at": order.updated_at,

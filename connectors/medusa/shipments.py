@@ -42,7 +42,7 @@ def report(
     path = f"{order_path}/fulfillments/{fulfillment['id']}/shipments"
     params = {"fields": FULFILLMENT_FIELDS}
     answer = write(client, client.build_request("POST", path, params=params, json={"items": items, "labels": labels}))
-    shipped = _find(_order(json_body(answer), path), notice.reference)
+    shipped = _find(order_of(json_body(answer), path), notice.reference)
     return None if shipped is None else _shown(notice, shipped)
 
 
@@ -68,10 +68,11 @@ def _items(notice: ShipmentNotice) -> list[dict[str, Any]]:
 def _ours(client: httpx.Client, order_path: str, reference: str, read: Send) -> dict[str, Any] | None:
     """The order's live fulfillment created for `reference`, if any."""
     request = client.build_request("GET", order_path, params={"fields": FULFILLMENT_FIELDS})
-    return _find(_order(json_body(read(client, request)), f"GET {order_path}"), reference)
+    return _find(order_of(json_body(read(client, request)), f"GET {order_path}"), reference)
 
 
-def _order(body: Any, what: str) -> dict[str, Any]:
+def order_of(body: Any, what: str) -> dict[str, Any]:
+    """The order of an `{"order": …}` answer to `what`."""
     order = body.get("order") if isinstance(body, dict) else None
     if not isinstance(order, dict):
         raise FatalError(f"{what} answered without an 'order'")

@@ -1,5 +1,6 @@
 """The Shopify connector: orders in (Admin REST `orders.json`, Link-header pages), stock out
-(`inventory_levels/set.json`), and a check of credentials and location mapping.
+(`inventory_levels/set.json`), failed payments as a tag and a note on the order, and a check of credentials and
+location mapping.
 
 Declaration: a stream of orders ordered by `updated_at`, `status=any` (the default hides cancelled
 and closed orders), inclusive `updated_at_min/max` bounds, 250 per page.
@@ -13,14 +14,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window, retry_moved
+from connectors.base import (
+    ChannelSettings,
+    ConnectorType,
+    OrderPage,
+    PushResult,
+    WebhookNotice,
+    Window,
+    merge_pages,
+    retry_moved,
+)
 from connectors.http import HttpSettings, RetryPolicy, Sender, json_body, make_client, sender_within
 from connectors.paging import LinkHeaderPaginator, iterate_pages
+from connectors.shopify import payment_notes, webhooks
 from connectors.shopify.mapper import map_page
 from connectors.shopify.pacing import CallLimitPacer
 from core.errors import FatalError, OmshubError, RequestRejected
+from core.payment_failures import PaymentFailureNotice
 from core.publish import WHOLE_CHANNEL, Published
 
 _IDS_PER_READ = 50
@@ -94,7 +106,29 @@ class ShopifyConnector:
             "order": "updated_at asc",
             "limit": str(self.options.page_size),
         }
-        first = self.client.build_request("GET", "orders.json", params=params)
+        yield from self._pages(self.client.build_request("GET", "orders.json", params=params), time_left)
+
+    def fetch_orders(self, external_ids: Sequence[str], *, time_left: float | None = None) -> OrderPage:
+        """These orders as the shop has them now (`ids`, with `status=any`); an id that is not a Shopify order
+        id, or that the shop does not return (deleted), is left out."""
+        wanted = [i for i in dict.fromkeys(external_ids) if i.isascii() and i.isdigit()]
+        size = self.options.page_size
+        chunks = (wanted[start : start + size] for start in range(0, len(wanted), size))
+        return merge_pages(page for chunk in chunks for page in self._pages(self._by_ids(chunk), time_left))
+
+    def read_webhook(self, headers: Mapping[str, str], body: bytes, *, secret: SecretStr) -> WebhookNotice:
+        return webhooks.read(headers, body, secret)
+
+    def report_payment_failure(self, notice: PaymentFailureNotice, *, time_left: float | None = None) -> None:
+        """A tag and a note line on the order; the PUT sets both whole, so sending it again changes nothing."""
+        read, write = self._sender(time_left), self._sender(time_left, idempotent=True)
+        payment_notes.report(self.client, notice, read=read, write=write)
+
+    def _by_ids(self, ids: list[str]) -> httpx.Request:
+        params = {"ids": ",".join(ids), "status": "any", "limit": str(self.options.page_size)}
+        return self.client.build_request("GET", "orders.json", params=params)
+
+    def _pages(self, first: httpx.Request, time_left: float | None) -> Iterator[OrderPage]:
         sender = self._sender(time_left)
         for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=sender):
             yield OrderPage(map_page(page.records), len(page.records), _last_change(page.records))

@@ -79,6 +79,7 @@ def _fields(order: ShopifyOrder, raw: dict[str, Any]) -> dict[str, Any]:
         # it is taken in (and holds stock) but flagged for an operator instead of being quarantined.
         "payment_status": _PAYMENT_STATUS.get(order.financial_status or "", PaymentStatus.requires_action),
         "fulfillment_status": _FULFILLMENT_STATUS.get(order.fulfillment_status, FulfillmentStatus.requires_action),
+        "channel_status": _shop_status(order),
         "currency": currency,
         "placed_at": _placed_at(order),
         "updated_at": order.updated_at,
@@ -145,6 +146,13 @@ def _status(order: ShopifyOrder) -> OrderStatus:
     if order.closed_at is not None:
         return OrderStatus.completed
     return OrderStatus.pending
+
+
+def _shop_status(order: ShopifyOrder) -> str:
+    """The order's status in Shopify's own words (the `status` filter of orders.json): open, closed or cancelled."""
+    if order.cancelled_at is not None:
+        return "cancelled"
+    return "open" if order.closed_at is None else "closed"
 
 
 def _placed_at(order: ShopifyOrder) -> datetime:

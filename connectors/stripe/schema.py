@@ -84,6 +84,7 @@ class Intent(_Stripe):
     cancellation_reason: str | None = None
     last_payment_error: PaymentError | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
+    payment_method: str | None = None
 
     @property
     def charge(self) -> Charge | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.base import ChannelSettings
 from connectors.http import HttpSettings, RetryPolicy, Sender, make_client, sender_within
@@ -39,6 +39,11 @@ class WooCommerceOptions(BaseModel):
     status_aliases: dict[str, str] = Field(
         default_factory=dict, description="a plugin's order status → the core status it stands for"
     )
+    payment_failed_status: str | None = Field(
+        default="on-hold",
+        description="the status an open order (pending, processing) is set to when the hub finds its payment failed"
+        " (a private note is always written); none: the note only",
+    )
 
     @field_validator("status_aliases")
     @classmethod
@@ -47,6 +52,16 @@ class WooCommerceOptions(BaseModel):
         if wrong:
             raise ValueError(f"{', '.join(wrong)}: name one of the core statuses {', '.join(STATUSES)}")
         return value
+
+    @model_validator(mode="after")
+    def _known_failed_status(self) -> WooCommerceOptions:
+        status = self.payment_failed_status
+        if status is not None and status not in STATUSES and status not in self.status_aliases:
+            raise ValueError(
+                f"payment_failed_status = {status!r} is not a WooCommerce core status ({', '.join(STATUSES)}) nor"
+                " one of status_aliases; the hub must understand the status when it reads the order back"
+            )
+        return self
 
 
 class QueryAuth(httpx.Auth):

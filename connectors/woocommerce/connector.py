@@ -1,5 +1,6 @@
 """The WooCommerce connector: orders in (`GET orders`, page numbers), stock out (`products/batch` and
-`products/{id}/variations/batch`), shipments told as customer notes, and a check of the credentials.
+`products/{id}/variations/batch`), shipments told as customer notes, failed payments as private notes (and the
+order on hold), and a check of the credentials.
 
 Declaration: a stream of orders ordered by `modified` ascending, `status=any`, bounded by `modified_after`
 and `modified_before` compared with the `_gmt` columns (`dates_are_gmt=true`; without it the site's local
@@ -14,16 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
-from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, Window
+from connectors.base import ChannelSettings, ConnectorType, OrderPage, PushResult, WebhookNotice, Window, merge_pages
 from connectors.http import Sender
 from connectors.keyset import ChangeTimePaginator
 from connectors.paging import PageNumberPaginator, iterate_pages
-from connectors.woocommerce import mapper, schema, shipments
+from connectors.woocommerce import mapper, payment_notes, schema, shipments, webhooks
 from connectors.woocommerce.client import WooClient, WooCommerceOptions, records_list
 from connectors.woocommerce.stock import StockWriter
 from core.errors import CredentialsRejected, OmshubError, RequestRejected
 from core.model import CanonicalOrder
+from core.payment_failures import PaymentFailureNotice
 from core.publish import Published
 from core.quarantine import Rejected
 from core.shipments import OnChannel, ShipmentNotice
@@ -69,6 +72,21 @@ class WooCommerceConnector:
         for page in pages:
             yield OrderPage(self._map(page.records, read), len(page.records), _last_change(page.records))
 
+    def fetch_orders(self, external_ids: Sequence[str], *, time_left: float | None = None) -> OrderPage:
+        """These orders as the shop has them now (`include`, with `status=any`); an id that is not a WooCommerce
+        order id, or that the shop does not return (deleted, or in the trash), is left out."""
+        wanted = [i for i in dict.fromkeys(external_ids) if i.isascii() and i.isdigit()]
+        size, read, pages = self.options.page_size, self.woo.sender(time_left), []
+        for start in range(0, len(wanted), size):
+            params = {"include": ",".join(wanted[start : start + size]), "status": "any", "per_page": str(size)}
+            first = self.woo.request("GET", "orders", params={**params, "page": "1"})
+            for page in iterate_pages(self.client, first, PageNumberPaginator(), records=_orders, send=read):
+                pages.append(OrderPage(self._map(page.records, read), len(page.records), _last_change(page.records)))
+        return merge_pages(pages)
+
+    def read_webhook(self, headers: Mapping[str, str], body: bytes, *, secret: SecretStr) -> WebhookNotice:
+        return webhooks.read(headers, body, secret)
+
     def _map(self, records: list[Any], read: Sender) -> list[CanonicalOrder | Rejected]:
         """Map each order, with its refunds read first when it lists any."""
         mapped: list[CanonicalOrder | Rejected] = []
@@ -105,6 +123,9 @@ class WooCommerceConnector:
 
     def shipment_on_channel(self, notice: ShipmentNotice, *, time_left: float | None = None) -> OnChannel:
         return shipments.read_back(self.woo, notice, time_left=time_left)
+
+    def report_payment_failure(self, notice: PaymentFailureNotice, *, time_left: float | None = None) -> None:
+        payment_notes.report(self.woo, notice, self.options.payment_failed_status, time_left=time_left)
 
     def check(self) -> list[str]:
         problems = []

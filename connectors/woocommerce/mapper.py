@@ -89,6 +89,7 @@ def _fields(
         "status": status,
         "payment_status": payment,
         "fulfillment_status": _returned(fulfillment, mapped) if shipped else fulfillment,
+        "channel_status": order.status,
         "currency": order.currency.upper(),
         "placed_at": _required(order.date_created_gmt, "date_created_gmt"),
         "updated_at": order.date_modified_gmt,

@@ -47,10 +47,14 @@ def note_text(reference: str, tracking: tuple[Tracking, ...]) -> str:
 
 def _our_notes(woo: WooClient, notice: ShipmentNotice, time_left: float | None) -> list[str]:
     """The texts of the order's notes that hold the notice's reference."""
+    return notes_holding(woo, notice.order_external_id, notice.reference, time_left)
+
+
+def notes_holding(woo: WooClient, order: str, reference: str, time_left: float | None) -> list[str]:
+    """The texts of the order's notes (customer notes and private ones) that hold `reference`."""
     read = woo.sender(time_left)
-    path = f"orders/{notice.order_external_id}/notes"
-    notes = records_list(json_body(read(woo.http, woo.request("GET", path))), "GET notes")
-    return [text for text in map(_text, notes) if notice.reference in text]
+    notes = records_list(json_body(read(woo.http, woo.request("GET", f"orders/{order}/notes"))), "GET notes")
+    return [text for text in map(_text, notes) if reference in text]
 
 
 def _shown(notice: ShipmentNotice, ours: list[str]) -> OnChannel:

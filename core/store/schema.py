@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from core.store.types import Id, Json, UTCDateTime
@@ -47,6 +48,7 @@ sales_channels = Table(
     Column("allocation_strategy", String(32), nullable=False),
     Column("shortage_policy", String(32), nullable=False),
     Column("allow_split", Boolean, nullable=False),
+    Column("non_stock_skus", Json, nullable=False, server_default="[]"),
 )
 
 channel_locations = Table(
@@ -90,6 +92,7 @@ orders = Table(
     Column("tax_total", Money, nullable=False),
     Column("total", Money, nullable=False),
     Column("hold_reason", Text),
+    Column("channel_status", String(64)),
     Column("raw", Json),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -119,6 +122,7 @@ order_lines = Table(
     Column("canceled_quantity", Integer, nullable=False),
     Column("backordered_quantity", Integer, nullable=False),
     Column("hub_fulfilled_quantity", Integer, nullable=False, server_default="0"),
+    Column("holds_stock", Boolean, nullable=False, server_default=true()),
     UniqueConstraint("order_id", "line_key"),
 )
 
@@ -354,6 +358,7 @@ payment_operations = Table(
     Column("status", String(16), nullable=False),
     Column("cause", String(255), nullable=False),
     Column("reason", Text),
+    Column("result_reference", String(255)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("order_id", "kind", "sequence"),
@@ -374,6 +379,7 @@ returns = Table(
     Column("return_shipping", Money, nullable=False, server_default="0"),
     Column("refund_amount", Money),
     Column("refund_reference", String(255)),
+    Column("refund_offset", Money, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_returns_order_id", "order_id"),
@@ -405,4 +411,44 @@ draft_orders = Table(
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+order_changes = Table(
+    "order_changes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claim_type", String(16)),
+    Column("actions", Json, nullable=False),
+    Column("total_before", Money, nullable=False),
+    Column("total_after", Money, nullable=False),
+    Column("difference", Money, nullable=False),
+    Column("return_reference", String(255)),
+    Column("payment_reference", String(255)),
+    Column("fulfillment", Text),
+    Column("reason", String(64)),
+    Column("note", Text),
+    Column("requested_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Index("ix_order_changes_order_id", "order_id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("delivery_id", String(255), primary_key=True),
+    Column("topic", String(100), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
 )

@@ -1,4 +1,5 @@
-"""What happens to an order: placed (reserving stock), payment captured, fulfilled, shipped, canceled, completed.
+"""What happens to an order: placed (reserving stock), payment captured, fulfilled, shipped, canceled, completed,
+its metadata updated.
 
 Capture leaves `updated_at` and `version` alone, as the real server does; every other change bumps both.
 """
@@ -116,6 +117,18 @@ def complete(state: MedusaState, order_id: str, *, at: datetime | None = None) -
         if order.status != "pending":
             raise NotAllowed(f"Order with id {order_id} cannot be completed from status {order.status}")
         order.status = "completed"
+        order.touch(_moment(state, at))
+        return order
+
+
+def update_metadata(
+    state: MedusaState, order_id: str, metadata: Mapping[str, Any], *, at: datetime | None = None
+) -> Order:
+    """Merge `metadata` into the order's, as Medusa does: a key set to "" is removed, the others are set."""
+    with state.lock:
+        order = state.order(order_id)
+        merged = {**(order.metadata or {}), **metadata}
+        order.metadata = {key: value for key, value in merged.items() if value != ""}
         order.touch(_moment(state, at))
         return order
 

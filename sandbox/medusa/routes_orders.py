@@ -1,4 +1,4 @@
-"""Orders under /admin/orders: list, one, fulfil, ship, cancel, complete; and payment capture."""
+"""Orders under /admin/orders: list, one, update (metadata), fulfil, ship, cancel, complete; and payment capture."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ NOT_IN_DETAIL = frozenset({"email", "currency_code", "sales_channel_id", "custom
 HIDDEN = frozenset({"items.variant"})  # `*items` leaves the nested variant out; the single order shows it
 SORTABLE = ("created_at", "updated_at", "display_id", "id")
 DEFAULT_LIMIT = 15
+UPDATABLE = frozenset({"metadata"})
+"""What POST /admin/orders/{id} takes here (Medusa also takes email and addresses, which the hub never sends)."""
 
 
 def order_routes(state: MedusaState) -> APIRouter:
@@ -55,6 +57,18 @@ def order_routes(state: MedusaState) -> APIRouter:
     async def get_order(order_id: str, request: Request) -> Response:
         with state.lock:
             return _one(state.order(order_id), request)
+
+    @router.post("/orders/{order_id}")
+    async def update_order(order_id: str, request: Request) -> Response:
+        body = await read_object(request)
+        unknown = sorted(set(body) - UPDATABLE)
+        if unknown:
+            raise InvalidData(f"Invalid request: Unrecognized fields: {', '.join(repr(k) for k in unknown)}")
+        metadata = body.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise InvalidData("Invalid request: Expected type: 'object' for field 'metadata'")
+        with state.lock:
+            return _one(ordering.update_metadata(state, order_id, metadata), request)
 
     @router.post("/orders/{order_id}/fulfillments")
     async def create_fulfillment(order_id: str, request: Request) -> Response:

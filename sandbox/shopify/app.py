@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
+from sandbox.shopify import changes
 from sandbox.shopify.faults import FaultPlan, Faults
 from sandbox.shopify.gate import Gate
 from sandbox.shopify.paging import ListRequest, Row, only_fields, page_response, parse_fields
@@ -21,7 +22,14 @@ from sandbox.shopify.responses import ApiError, json_response, on_api_error, on_
 from sandbox.shopify.state import InventoryError, ShopState
 
 DEFAULT_TOKEN = "shpat_sandbox_token"
-DEFAULT_SCOPES = ("read_orders", "read_all_orders", "read_products", "write_inventory", "read_locations")
+DEFAULT_SCOPES = (
+    "read_orders",
+    "read_all_orders",
+    "write_orders",
+    "read_products",
+    "write_inventory",
+    "read_locations",
+)
 PREFIX = "/admin/api/{version}"
 
 
@@ -43,7 +51,7 @@ def create_app(
     app.add_middleware(BaseHTTPMiddleware, dispatch=gate)
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(HTTPException, on_http_error)
-    app.include_router(_orders(state))
+    app.include_router(_orders(state, scopes))
     app.include_router(_catalog(state))
     app.include_router(_inventory(state))
     app.include_router(_access(scopes))
@@ -60,7 +68,7 @@ def _access(scopes: Sequence[str]) -> APIRouter:
     return router
 
 
-def _orders(state: ShopState) -> APIRouter:
+def _orders(state: ShopState, scopes: Sequence[str]) -> APIRouter:
     router = APIRouter(prefix=PREFIX)
 
     walks: dict[tuple[int, str], list[Row]] = {}
@@ -91,6 +99,25 @@ def _orders(state: ShopState) -> APIRouter:
         if order is None:
             raise ApiError(404, "Not Found")
         return json_response({"order": only_fields(order, parse_fields(request.query_params.get("fields")))})
+
+    @router.put("/orders/{order_id:int}.json")
+    async def update_order(order_id: int, request: Request) -> Response:
+        if "write_orders" not in scopes:
+            raise ApiError(403, "[API] This action requires merchant approval for write_orders scope.")
+        body = await _json_object(request)
+        fields = body.get("order")
+        if not isinstance(fields, dict):
+            raise ApiError(400, {"order": "Required parameter missing or invalid"})
+        with state.lock:
+            order = state.order(order_id)
+            if order is None:
+                raise ApiError(404, "Not Found")
+            try:
+                changed = changes.annotate(order, fields, now=state.timestamp())
+            except ValueError as refused:
+                raise ApiError(422, {"order": [str(refused)]}) from None
+            state.save_order(changed)
+        return json_response({"order": changed})
 
     return router
 

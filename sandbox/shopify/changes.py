@@ -16,6 +16,8 @@ from sandbox.shopify.refunds import IdSource, Removal, refund_record, shipping_r
 
 Order = dict[str, Any]
 CANCEL_REASONS = ("customer", "fraud", "inventory", "declined", "other", "staff")
+ANNOTATIONS = ("note", "tags")
+"""What the hub may change of an order with `PUT orders/{id}.json` here."""
 PAID = ("paid", "partially_refunded")
 
 
@@ -112,6 +114,23 @@ def cancel(order: Order, reason: str, *, now: str, ids: IdSource, location_id: i
     changed.update(cancelled_at=now, cancel_reason=reason, closed_at=now)
     changed["financial_status"] = "refunded" if paid else "voided"
     refresh(changed)
+    return changed
+
+
+def annotate(order: Order, fields: dict[str, Any], *, now: str) -> Order:
+    """Set the order's note and/or tags (a comma-separated string, kept as Shopify keeps it: trimmed, no repeats)."""
+    unknown = sorted(set(fields) - {"id", *ANNOTATIONS})
+    if unknown or fields.get("id", order["id"]) != order["id"]:
+        raise ValueError(f"only {', '.join(ANNOTATIONS)} of order {order['id']} can be changed here, not {unknown}")
+    changed = _copy(order, now)
+    if "note" in fields:
+        if fields["note"] is not None and not isinstance(fields["note"], str):
+            raise ValueError("note must be a string")
+        changed["note"] = fields["note"]
+    if "tags" in fields:
+        if not isinstance(fields["tags"], str):
+            raise ValueError("tags must be a comma-separated string")
+        changed["tags"] = ", ".join(dict.fromkeys(tag.strip() for tag in fields["tags"].split(",") if tag.strip()))
     return changed
 
 

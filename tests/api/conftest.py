@@ -42,12 +42,7 @@ SETTINGS: dict[str, Any] = {
 @pytest.fixture
 def hub(engine, clock) -> Hub:
     """Locations berlin and leipzig, import-only channels webshop and pos; 5 TEE and 2 MUG in berlin."""
-    h = Hub(config=Config.model_validate(SETTINGS), engine=engine, clock=clock)
-    load_config_into_store(h)
-    with engine.begin() as conn:
-        stock_admin.set_stocked(conn, "TEE", "berlin", 5, clock.now())
-        stock_admin.set_stocked(conn, "MUG", "berlin", 2, clock.now())
-    return h
+    return _stocked(Hub(config=Config.model_validate(SETTINGS), engine=engine, clock=clock))
 
 
 @pytest.fixture
@@ -92,3 +87,34 @@ def dead_letter(hub: Hub, order_id: int) -> int:
 def settle(api: TestClient) -> None:
     """Wait for the job runs the API started."""
     assert api.app.state.api.jobs.wait(timedelta(seconds=30))  # type: ignore[attr-defined]
+
+
+SETTLED: dict[str, Any] = {
+    **SETTINGS,
+    "channels": {
+        **SETTINGS["channels"],
+        "webshop": {"locations": ["berlin"], "payments": {"processor": "cards", "capture": "manual"}},
+    },
+    "providers": {"cards": {"type": "stripe", "role": "payment", "base_url": "https://api.stripe.example"}},
+}
+"""The webshop's money is settled by the hub through the processor `cards`."""
+
+
+@pytest.fixture
+def settled(engine, clock) -> Hub:
+    """As `hub`, with the webshop's money settled through `cards` (no connector is ever called)."""
+    return _stocked(Hub(Config.model_validate(SETTLED), engine, clock, _connectors={}, _providers={}))
+
+
+@pytest.fixture
+def settled_api(settled: Hub) -> Iterator[TestClient]:
+    with TestClient(create_app(settled), headers=OPERATOR) as client:
+        yield client
+
+
+def _stocked(h: Hub) -> Hub:
+    load_config_into_store(h)
+    with h.engine.begin() as conn:
+        stock_admin.set_stocked(conn, "TEE", "berlin", 5, h.clock.now())
+        stock_admin.set_stocked(conn, "MUG", "berlin", 2, h.clock.now())
+    return h

@@ -17,6 +17,7 @@ from tests.api.conftest import OPERATOR, OPERATOR_TOKEN, READ_TOKEN, READER, can
 ENDPOINTS = {
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
+    ("POST", "/webhooks/{channel}"): None,  # signed by the channel with its webhook_secret instead
     ("GET", "/metrics"): "read",
     ("GET", "/orders"): "read",
     ("GET", "/orders/{ref}"): "read",
@@ -27,14 +28,36 @@ ENDPOINTS = {
     ("GET", "/quarantine/{entry_id}"): "read",
     ("GET", "/dead-letters"): "read",
     ("GET", "/dead-letters/{letter_id}"): "read",
+    ("GET", "/drafts"): "read",
+    ("GET", "/returns"): "read",
+    ("GET", "/edits"): "read",
+    ("GET", "/exchanges"): "read",
+    ("GET", "/claims"): "read",
     ("POST", "/orders"): "operator",
     ("POST", "/orders/batch"): "operator",
     ("POST", "/orders/{ref}/release"): "operator",
     ("POST", "/jobs/{job}/runs"): "operator",
     ("POST", "/dead-letters/{letter_id}/replay"): "operator",
     ("POST", "/dead-letters/replay"): "operator",
+    ("POST", "/drafts"): "operator",
+    ("POST", "/drafts/{reference}/convert"): "operator",
+    ("POST", "/orders/{ref}/returns"): "operator",
+    ("POST", "/returns/{reference}/receive"): "operator",
+    ("POST", "/orders/{ref}/edits"): "operator",
+    ("POST", "/edits/{reference}/confirm"): "operator",
+    ("POST", "/edits/{reference}/decline"): "operator",
+    ("POST", "/edits/{reference}/cancel"): "operator",
+    ("POST", "/orders/{ref}/exchanges"): "operator",
+    ("POST", "/orders/{ref}/claims"): "operator",
 }
-SAMPLE = {"{ref}": "1", "{run_id}": "1", "{entry_id}": "1", "{letter_id}": "1", "{job}": "dispatch"}
+SAMPLE = {
+    "{ref}": "1",
+    "{run_id}": "1",
+    "{entry_id}": "1",
+    "{letter_id}": "1",
+    "{job}": "dispatch",
+    "{reference}": "draft-1",
+}
 
 
 def url(path: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,19 +78,30 @@ class Systems:
         return str(answer.json()["id"])
 
 
-@pytest.fixture
-def systems() -> Iterator[Systems]:
+@contextmanager
+def running() -> Iterator[Systems]:
+    """A Brightpearl warehouse and a Stripe account on 127.0.0.1, stopped afterwards."""
     time = Time()
     both = Systems(start_brightpearl(seed=3), start_stripe(clock=time), time)
-    yield both
-    both.warehouse.stop()
-    both.stripe.stop()
+    try:
+        yield both
+    finally:
+        both.warehouse.stop()
+        both.stripe.stop()
 
 
-def make_hub(systems: Systems, folder: Path, monkeypatch, capsys, *, multicapture: bool) -> Call:
+@pytest.fixture
+def systems() -> Iterator[Systems]:
+    with running() as both:
+        yield both
+
+
+def make_hub(systems: Systems, folder: Path, monkeypatch, capsys, *, multicapture: bool, web: str = "") -> Call:
+    """A hub whose channel `web` (with the extra settings `web`) ships from Brightpearl and is paid by Stripe."""
     channels = f"""
 [channels.web]
 locations = ["berlin"]
+{web}
 payments = {{ processor = "stripe", capture = "on_shipment", expiry_warning_hours = 200 }}
 
 [providers.bp]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import cancellations, fulfillment, payments
+from core import cancellations, capture_gate, fulfillment, payments
 from core.errors import InvalidRequest
 from core.intake import ingest
 from core.outbox import OutboxRetry
@@ -52,6 +52,7 @@ def dispatch_all(engine, clock, provider, processor, policy: PaymentPolicy = LAS
     with engine.begin() as conn:
         payments.settle_canceled(conn, {"web": policy}, clock.now())
         payments.capture_on_placement(conn, {"web": policy}, clock.now())
+        capture_gate.capture_waiting(conn, {"web": policy}, clock.now())
         fulfillment.release(conn, ROUTER, clock.now())
     Runner(engine, clock, holder="t").run_shared(
         ("dispatch", ""),
