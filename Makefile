@@ -34,9 +34,10 @@ run: $(BIN)/.installed
 	sleep 2; echo "sandbox running (pid $$sandbox); in another terminal try: $(OMSHUB) status, $(OMSHUB) jobs history"; \
 	$(OMSHUB) daemon
 
-## test: the whole test suite (PostgreSQL store tests too when OMSHUB_TEST_POSTGRES_URL is set)
+## test: the whole test suite, one worker per core (PostgreSQL store tests too when OMSHUB_TEST_POSTGRES_URL is
+##       set; each worker then uses a database of its own next to that one, so the role needs CREATEDB)
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from core.clock import FixedClock
 from core.store import migrate
@@ -38,9 +38,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
+def postgres_url(worker_id: str) -> str:
+    """The PostgreSQL test database; each parallel test worker (pytest-xdist) gets one of its own, made on first
+    use next to the configured one (`omshub_test_gw0`, ...: the role needs CREATEDB)."""
     assert POSTGRES_URL
-    engine = make_engine(POSTGRES_URL)
+    if worker_id == "master":
+        return POSTGRES_URL
+    url = make_url(POSTGRES_URL)
+    name = f"{url.database}_{worker_id}"
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -60,8 +79,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     tables = ", ".join(t.name for t in metadata.sorted_tables)
     with pg.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    assert POSTGRES_URL
-    return POSTGRES_URL
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 @pytest.fixture
