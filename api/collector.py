@@ -119,6 +119,11 @@ def _runs(conn: Connection) -> Iterator[Metric]:
         labels=["channel", "job"],
     )
     pushed = CounterMetricFamily("omshub_pushed", "Updates pushed out by runs (stock levels, ...)", labels=key)
+    answers = CounterMetricFamily(
+        "omshub_throttled_answers",
+        "Throttling answers (HTTP 429, Brightpearl's 503) the calls of runs received, retried or not",
+        labels=["channel", "job"],
+    )
     duration = SummaryMetricFamily("omshub_run_duration_seconds", "Duration of finished runs", labels=key)
     for job, channel, status, count in conn.execute(
         select(r.job, r.channel, r.status, func.count()).group_by(r.job, r.channel, r.status)
@@ -131,13 +136,14 @@ def _runs(conn: Connection) -> Iterator[Metric]:
         if category == RATE_LIMITED:
             throttled.add_metric([channel, job], count)
     seconds = _seconds(conn, r.started_at, r.finished_at)
-    totals = select(r.job, r.channel, func.count(), func.sum(seconds), func.sum(r.pushed))
-    for job, channel, count, total, units in conn.execute(
+    totals = select(r.job, r.channel, func.count(), func.sum(seconds), func.sum(r.pushed), func.sum(r.throttled))
+    for job, channel, count, total, units, slowed in conn.execute(
         totals.where(r.finished_at.is_not(None)).group_by(r.job, r.channel)
     ):
         duration.add_metric([job, channel], count, float(total or 0))
         pushed.add_metric([job, channel], int(units or 0))
-    yield from (runs, failures, throttled, pushed, duration, _last_success(conn))
+        answers.add_metric([channel, job], int(slowed or 0))
+    yield from (runs, failures, throttled, answers, pushed, duration, _last_success(conn))
 
 
 def _last_success(conn: Connection) -> Metric:

@@ -23,7 +23,9 @@ import email.utils
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -198,6 +200,27 @@ def send(
         retrying.iter_state.reset()  # tenacity keeps the last attempt (its response) in a reference cycle
 
 
+class ThrottleCount:
+    """Throttling answers (429, Brightpearl's 503) seen while counting, retried or not."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+
+_throttles: ContextVar[ThrottleCount | None] = ContextVar("omshub_throttles", default=None)
+
+
+@contextmanager
+def counting_throttles() -> Iterator[ThrottleCount]:
+    """Count the throttling answers every call made in this thread's context receives until the block ends."""
+    count = ThrottleCount()
+    token = _throttles.set(count)
+    try:
+        yield count
+    finally:
+        _throttles.reset(token)
+
+
 def _attempt(
     client: httpx.Client,
     request: httpx.Request,
@@ -214,6 +237,9 @@ def _attempt(
         raise error_for_transport(exc, request, idempotent=idempotent) from exc
     error = error_for_response(response, idempotent=idempotent, clock=clock)
     if error is not None:
+        counting = _throttles.get()
+        if counting is not None and isinstance(error, RateLimited):
+            counting.seen += 1
         raise error
     return response
 

@@ -42,6 +42,8 @@ class RunCounts:
     unchanged: int = 0
     quarantined: int = 0
     pushed: int = 0
+    throttled: int = 0
+    """Answers that asked the hub to slow down (HTTP 429, Brightpearl's throttling 503), retried or not."""
 
     def as_row(self) -> dict[str, int]:
         return asdict(self)

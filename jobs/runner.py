@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine
 
+from connectors.http import counting_throttles
 from core import runs
 from core.bookmarks import Bookmark
 from core.clock import Clock
@@ -200,7 +201,7 @@ class Runner:
     def _execute(self, scope: RunScope, work: Work) -> RunEnd:
         log.info("run.started", trigger=scope.trigger.value, dry_run=scope.dry_run)
         try:
-            work(scope)
+            _counting_throttles(scope, work)
         except Aborted as exc:
             return self._end(scope, RunStatus.aborted, exc.category, exc)
         except RetryableError as exc:
@@ -227,6 +228,15 @@ class Runner:
             if not runs.renew_lease(conn, key, self.holder, now, self.lease_ttl):
                 raise Aborted("lease_lost", "the lease expired and another run took it")
         self._renewed[key] = now
+
+
+def _counting_throttles(scope: RunScope, work: Work) -> None:
+    """Run `work`, counting in the run the throttling answers its calls receive (retried or not)."""
+    with counting_throttles() as throttles:
+        try:
+            work(scope)
+        finally:
+            scope.counts.throttled += throttles.seen
 
 
 def _category(exc: RetryableError) -> str:

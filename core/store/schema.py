@@ -257,6 +257,7 @@ job_runs = Table(
     Column("unchanged", Integer, nullable=False),
     Column("quarantined", Integer, nullable=False),
     Column("pushed", Integer, nullable=False),
+    Column("throttled", Integer, nullable=False, server_default="0"),
     Column("bookmark_before", Text),
     Column("bookmark_after", Text),
     Column("error_category", String(32)),

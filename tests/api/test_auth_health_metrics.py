@@ -132,7 +132,7 @@ def test_metrics_report_what_the_store_holds(api, hub):
     api.post("/orders", params={"channel": "webshop"}, json=canonical("2", totals={"total": 1}))
     dead_letter(hub, 1)
     with hub.engine.begin() as conn:
-        end = RunEnd(RunStatus.failed, RunCounts(), error_category="rate_limited", error_message="429")
+        end = RunEnd(RunStatus.failed, RunCounts(throttled=3), error_category="rate_limited", error_message="429")
         record_outcome(
             conn, ("pull-orders", "webshop"), trigger=Trigger.scheduled, holder="h", now=hub.clock.now(), end=end
         )
@@ -146,6 +146,7 @@ def test_metrics_report_what_the_store_holds(api, hub):
     assert metric(text, 'omshub_outbox_messages{status="pending",topic="order.placed"}') == 1
     assert metric(text, 'omshub_runs_total{channel="webshop",job="pull-orders",status="failed"}') == 1
     assert metric(text, 'omshub_rate_limited_runs_total{channel="webshop",job="pull-orders"}') == 1
+    assert metric(text, 'omshub_throttled_answers_total{channel="webshop",job="pull-orders"}') == 3
     assert (
         metric(text, 'omshub_run_failures_total{channel="webshop",error_category="rate_limited",job="pull-orders"}')
         == 1

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import func, select
 
+from connectors.http import RetryPolicy, send
 from core import bookmarks, runs
 from core.errors import FatalError, RateLimited
 from core.runs import RunStatus, Trigger
@@ -143,3 +145,23 @@ def test_a_dry_run_counts_what_it_would_do_and_changes_nothing(engine, clock):
         assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(job_runs)).scalar_one() == 0
         assert bookmarks.load(conn, "web", "orders") is None
+
+
+def test_a_run_counts_the_throttling_answers_its_calls_received_retried_or_not(engine, clock):
+    answers = iter([429, 429, 200, 503])
+
+    def shop(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        throttle = {"brightpearl-next-throttle-period": "5"} if status == 503 else {}
+        return httpx.Response(status, json={}, headers={"Retry-After": "0", **throttle})
+
+    def work(scope):
+        policy = RetryPolicy(max_attempts=3, backoff_base=0.001)
+        with httpx.Client(transport=httpx.MockTransport(shop)) as client:
+            send(client, client.build_request("GET", "https://shop.test/orders"), policy=policy, sleep=lambda _: None)
+            send(client, client.build_request("GET", "https://bp.test/order"), policy=RetryPolicy(max_attempts=1))
+
+    report = runner(engine, clock).run(KEY, work, trigger=Trigger.manual, deadline=timedelta(minutes=1))
+    assert (report.status, report.error_category, report.counts.throttled) == (RunStatus.failed, "rate_limited", 3)
+    with engine.connect() as conn:
+        assert conn.execute(select(job_runs.c.throttled)).scalar_one() == 3
