@@ -2,8 +2,9 @@
 
 For each order: validate (a bad one is quarantined and the page goes on), then create it, apply
 a newer upstream version, or leave it alone when it is not newer. Stock is reserved or released,
-outbox events are written, and the channel's bookmark is advanced, all in the same transaction:
-the page lands whole or not at all, and ingesting it again changes nothing.
+outbox events are written, returns the channel registered are taken in (once each, see core.returns), and the
+channel's bookmark is advanced, all in the same transaction: the page lands whole or not at all, and ingesting
+it again changes nothing.
 """
 
 from __future__ import annotations
@@ -16,14 +17,25 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, text
 
-from core import amendments, bookmarks, channels, kits, order_store, outbox, payment_failures, publish, quarantine
+from core import (
+    amendments,
+    bookmarks,
+    channels,
+    kits,
+    order_store,
+    outbox,
+    payment_failures,
+    publish,
+    quarantine,
+    returns,
+)
 from core.allocation import ChannelPolicy
 from core.bookmarks import Bookmark
 from core.clock import Clock
 from core.errors import InsufficientStock, InvalidRequest
 from core.inventory import StockBook
 from core.kits import Kits
-from core.model import CanonicalOrder
+from core.model import CanonicalOrder, ChannelReturn
 from core.order_events import order_events
 from core.order_store import KnownOrder, StoredOrder
 from core.quarantine import Rejected
@@ -92,6 +104,9 @@ def ingest_in(
     }
     newer.update(_changed_within_the_same_tick(conn, accepted, known, newer))
     _keep_hub_changes(conn, newer)
+    registered = returns.unrecorded(conn, channel, [a.order for a in accepted.values()])
+    new = [_returns_held_back(a, registered) for a in new]
+    newer = {oid: _returns_held_back(a, registered) for oid, a in newer.items()}
     result.unchanged = len(accepted) - len(new) - len(newer)
     result.order_ids = {ext: k.id for ext, k in known.items()}
     stored = order_store.load_stored(conn, list(newer))
@@ -105,7 +120,10 @@ def ingest_in(
         ext: "created" if ext not in known else "updated" if ext in changed else "unchanged" for ext in accepted
     }
     book.flush()
-    publish.forget_skus(conn, channel, {ln.sku for a in (*new, *newer.values()) for ln in a.order.lines if ln.sku})
+    came_back = {result.order_ids[ext]: found for ext, found in registered.items()}
+    events += returns.take_channel_returns(conn, policy, came_back, now=now)
+    touched = [*new, *newer.values(), *(accepted[ext] for ext in registered)]
+    publish.forget_skus(conn, channel, {ln.sku for a in touched for ln in a.order.lines if ln.sku})
     outbox.append(conn, events, now)
     quarantine.put(conn, channel, rejected, now)
     quarantine.resolve(conn, channel, accepted, now)
@@ -148,6 +166,25 @@ def _keep_hub_changes(conn: Connection, newer: dict[int, Accepted]) -> None:
         kept = validate_one(amendments.apply(newer[order_id].order, actions))
         if isinstance(kept, Accepted):
             newer[order_id] = kept
+
+
+def _returns_held_back(accepted: Accepted, registered: Mapping[str, Sequence[ChannelReturn]]) -> Accepted:
+    """The order with the units of its channel returns the hub has not recorded yet left out of its lines'
+    returned_quantity: taking those returns in, once the lines are written, counts them (as receiving does)."""
+    found = registered.get(accepted.order.external_id)
+    if not found:
+        return accepted
+    units: dict[str, int] = {}
+    for part in (part for ret in found for part in ret.lines):
+        key = accepted.order.returned_line(part.line).key
+        units[key] = units.get(key, 0) + part.quantity
+    priced = [
+        p._replace(line=p.line.model_copy(update={"returned_quantity": p.line.returned_quantity - units[p.line.key]}))
+        if p.line.key in units
+        else p
+        for p in accepted.priced
+    ]
+    return accepted._replace(priced=priced)
 
 
 class Rules(NamedTuple):

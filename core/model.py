@@ -152,6 +152,32 @@ class ChannelTotals(_Model):
     total: Minor
 
 
+class ChannelReturnLine(_Model):
+    line: Annotated[str, Field(min_length=1, description="the returned line's line_id (its SKU when it has none)")]
+    quantity: Annotated[int, Strict(), Field(ge=1)]
+    restock: bool = Field(description="true when the units go back on the shelf")
+    location: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the hub location code restocked units go to; absent: the channel's first location",
+    )
+
+
+class ChannelReturn(_Model):
+    """Units of shipped lines that came back through a return the channel registered (a Shopify refund with
+    restock type `return`). The hub takes each in once, by its id, as a received return; the channel settles
+    its money."""
+
+    return_id: Annotated[
+        str,
+        Field(
+            pattern=r"^[!-~]{1,140}$",
+            description="the channel's id of the return or refund, unique within the channel (printable ASCII)",
+        ),
+    ]
+    lines: Annotated[list[ChannelReturnLine], Field(min_length=1)]
+
+
 class CanonicalOrder(_Model):
     external_id: Annotated[str, Field(min_length=1, max_length=255)]
     display_number: str | None = None
@@ -183,6 +209,10 @@ class CanonicalOrder(_Model):
     order_discount: Minor = Field(default=0, description="order-level discount, spread over the lines")
     taxes_included: bool = Field(default=False, description="true when unit prices already contain tax")
     totals: ChannelTotals | None = None
+    channel_returns: list[ChannelReturn] = Field(
+        default_factory=list,
+        description="returns registered in the channel; their units are part of their lines' returned_quantity",
+    )
     raw: dict[str, Any] | None = Field(default=None, description="the channel payload, kept for audit")
 
     @field_validator("currency")
@@ -202,6 +232,36 @@ class CanonicalOrder(_Model):
         if len(set(keys)) != len(keys):
             raise ValueError("two lines share a line_id (or, without line_id, a sku); give each line its own line_id")
         return self
+
+    @model_validator(mode="after")
+    def _returns_fit_their_lines(self) -> CanonicalOrder:
+        if len({r.return_id for r in self.channel_returns}) != len(self.channel_returns):
+            raise ValueError("channel_returns: two returns share a return_id; give each return its own")
+        back: dict[str, int] = {}
+        for i, ret in enumerate(self.channel_returns):
+            named = [self.returned_line(part.line, f"channel_returns.{i}") for part in ret.lines]
+            if len({line.key for line in named}) != len(named):
+                raise ValueError(f"channel_returns.{i}: a line is named twice; give each line once per return")
+            for line, part in zip(named, ret.lines, strict=True):
+                back[line.key] = back.get(line.key, 0) + part.quantity
+        for line in self.lines:
+            units = back.get(line.key, 0)
+            if units > line.returned_quantity or (units and line.returned_quantity > line.fulfilled_quantity):
+                raise ValueError(
+                    f"line {line.key!r}: channel returns bring back {units} unit(s); returned_quantity"
+                    f" ({line.returned_quantity}) must count them and stay within fulfilled_quantity"
+                    f" ({line.fulfilled_quantity})"
+                )
+        return self
+
+    def returned_line(self, ref: str, where: str = "channel_returns") -> OrderLine:
+        """The line a channel return names: by line_id, or by SKU for a line without one."""
+        by_id = (line for line in self.lines if line.line_id == ref)
+        by_sku = (line for line in self.lines if line.line_id is None and line.sku == ref)
+        found = next(by_id, None) or next(by_sku, None)
+        if found is None:
+            raise ValueError(f"{where}: {ref!r} is no line of the order; name a line by its line_id")
+        return found
 
     @property
     def changed_at(self) -> datetime:

@@ -6,25 +6,30 @@ Receiving `restock` puts the units back on the shelf at a chosen location (a led
 paid for those units (unit price less the line's share of every discount, with its tax), less the return
 shipping the return carries, and never more than is left to refund; it goes to the payment processor of the
 order's channel as a refund operation (see core.payments). A return can be received without a refund.
+
+A return registered in the channel (an order's `channel_returns`, e.g. a Shopify refund with restock) is taken in
+by intake once, as a received return named after the channel and its id, without a refund: the channel settled it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
-from core import channels, outbox, payments, queries, shipments
+from core import bindings, channels, outbox, payments, queries, shipments
+from core.allocation import ChannelPolicy
 from core.errors import InvalidRequest, NotFound
 from core.fulfillment import RequestStatus, line_share
-from core.model import FulfillmentStatus
+from core.model import CanonicalOrder, ChannelReturn, FulfillmentStatus
 from core.money import format_money
 from core.providers import ReturnLine, ReturnRequest
 from core.stock_admin import restock
+from core.store.bulk import insert_rows, next_ids
 from core.store.schema import fulfillment_requests, order_lines, orders, return_lines, returns, stock_locations
 
 RETURN_REQUESTED = "order.return_requested"
@@ -32,6 +37,8 @@ FULFILLMENT_RETURN = "fulfillment.return_requested"
 """Outbox topic: a return announced to the provider that shipped the units."""
 ITEMS_RETURNED = "order.items_returned"
 REFUND_CREATED = "order.refund_created"
+RETURN_KIND = "return"
+"""Bindings kind: a channel's return id → the hub return that records it."""
 
 
 class ReturnStatus(StrEnum):
@@ -154,36 +161,7 @@ def receive(
         taken[key] = came
     if not taken:
         raise InvalidRequest("say what came in: at least one line with its units and disposition")
-    by_key = {str(line["line_key"]): line for line in order["lines"]}
-    default_location = found["location"]
-    for key, came in taken.items():
-        where = came.location or default_location
-        if came.disposition is Disposition.restock and came.quantity:
-            if where is None:
-                raise InvalidRequest(f"line {key!r}: restock needs a location (give one for the return or the line)")
-            restock(conn, str(by_key[key]["sku"]), where, came.quantity, reference, now)
-        conn.execute(
-            update(return_lines)
-            .where(return_lines.c.return_id == found["id"], return_lines.c.line_key == key)
-            .values(
-                received_quantity=came.quantity,
-                disposition=came.disposition.value,
-                location_id=_location_id(conn, where) if where is not None else None,
-            )
-        )
-        conn.execute(
-            update(order_lines)
-            .where(order_lines.c.order_id == order["id"], order_lines.c.line_key == key)
-            .values(returned_quantity=order_lines.c.returned_quantity + came.quantity)
-        )
-    payload = {
-        "reference": reference,
-        "channel": order["channel"],
-        "lines": {
-            key: {"quantity": came.quantity, "disposition": came.disposition.value} for key, came in taken.items()
-        },
-    }
-    outbox.append(conn, [outbox.Event(ITEMS_RETURNED, "order", str(order["id"]), payload)], now)
+    _take_in(conn, order, (found["id"], reference, found["location"]), taken, now=now)
     value = refund_amount(order, {key: came.quantity for key, came in taken.items()}, int(found["return_shipping"]))
     amount = max(value - int(found["refund_offset"]), 0)  # what an exchange or a claim already gave for it
     refund_ref = _refund(conn, order, processor, amount, reference, now) if refund and processor else None
@@ -199,6 +177,144 @@ def receive(
     )
     _fulfillment_status(conn, order["id"], now)
     return get(conn, reference)
+
+
+def unrecorded(conn: Connection, channel: str, orders: Iterable[CanonicalOrder]) -> dict[str, list[ChannelReturn]]:
+    """The returns registered in the channel that the hub has not taken in yet, by the external id of their
+    order; one query, and none when no order carries channel returns."""
+    carried = {order.external_id: order.channel_returns for order in orders if order.channel_returns}
+    if not carried:
+        return {}
+    known = bindings.internal_ids(conn, channel, RETURN_KIND, {r.return_id for rs in carried.values() for r in rs})
+    found = {ext: [r for r in rs if r.return_id not in known] for ext, rs in carried.items()}
+    return {ext: rs for ext, rs in found.items() if rs}
+
+
+def take_channel_returns(
+    conn: Connection, policy: ChannelPolicy, found: Mapping[int, Sequence[ChannelReturn]], *, now: datetime
+) -> list[outbox.Event]:
+    """Take in returns the channel registered (order id → returns `unrecorded` found) as received returns,
+    each once: restocked units go back on the shelf (at their location, else the channel's first), the others
+    are written off, and the lines count the units as returned. A line takes back no more units than left it
+    and are not counted returned yet. No refund: the channel settles it. Returns the `order.items_returned`
+    events for the caller to queue."""
+    if not found:
+        return []
+    channel, ids = policy.name, channels.location_ids(conn)
+    codes = {loc_id: code for code, loc_id in ids.items()}
+    allowed = [codes[loc] for loc in policy.locations]
+    lines, taking, statuses = _lines_of(conn, list(found)), [], {}
+    for order_id, registered in found.items():
+        by_key = {str(line["line_key"]): line for line in lines[order_id]}
+        recorded = shipments.shipped_units(conn, order_id)
+        left = {key: _sent(line, recorded) - int(line["returned_quantity"]) for key, line in by_key.items()}
+        for ret in registered:
+            wanted, taken = _channel_parts(ret, by_key, left, allowed)
+            taking.append(_Taken(order_id, f"{channel}-return-{ret.return_id}", ret, wanted, taken, by_key))
+            for key, came in taken.items():
+                by_key[key]["returned_quantity"] += came.quantity
+        statuses[order_id] = _returned_status(by_key.values(), recorded)
+    return_ids = _insert_received(conn, channel, taking, ids, now)
+    for t in taking:
+        for key, came in t.taken.items():
+            _restock(conn, t.lines[key], came, came.location, reference=t.reference, now=now)
+    _count_returned(conn, [(t.order_id, key, came.quantity) for t in taking for key, came in t.taken.items()])
+    bound = {t.ret.return_id: return_id for t, return_id in zip(taking, return_ids, strict=True)}
+    bindings.bind_many(conn, channel, RETURN_KIND, bound)
+    _set_statuses(conn, statuses, now)
+    return [_items_returned(t.order_id, channel, t.reference, t.taken) for t in taking]
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """A channel return as it is taken in."""
+
+    order_id: int
+    reference: str
+    ret: ChannelReturn
+    wanted: dict[str, int]
+    """Units per line key, as the channel registered them."""
+    taken: dict[str, Received]
+    lines: Mapping[str, Mapping[str, Any]]
+    """The order's lines by key."""
+
+
+def _insert_received(
+    conn: Connection, channel: str, taking: Sequence[_Taken], location_ids: Mapping[str, int], now: datetime
+) -> list[int]:
+    """The rows of channel returns taken in, received, with their lines (two statements); returns their ids."""
+    return_ids = next_ids(conn, returns, len(taking))
+    rows, parts = [], []
+    for t, return_id in zip(taking, return_ids, strict=True):
+        where = {came.location for came in t.taken.values() if came.location is not None}
+        rows.append(
+            {
+                "id": return_id,
+                "reference": t.reference,
+                "order_id": t.order_id,
+                "status": ReturnStatus.received.value,
+                "note": _channel_note(channel, t.ret.return_id, t.wanted, t.taken),
+                "requested_by": f"channel:{channel}",
+                "location_id": location_ids[where.pop()] if len(where) == 1 else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        parts += [
+            {
+                "return_id": return_id,
+                "line_key": key,
+                "quantity": t.wanted[key],
+                "received_quantity": came.quantity,
+                "disposition": came.disposition.value,
+                "location_id": None if came.location is None else location_ids[came.location],
+            }
+            for key, came in t.taken.items()
+        ]
+    insert_rows(conn, returns, rows)
+    insert_rows(conn, return_lines, parts)
+    return return_ids
+
+
+def _lines_of(conn: Connection, order_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The lines of these orders, by order id (one query)."""
+    found: dict[int, list[dict[str, Any]]] = {order_id: [] for order_id in order_ids}
+    query = select(order_lines).where(order_lines.c.order_id.in_(order_ids)).order_by(order_lines.c.id)
+    for line in conn.execute(query).mappings():
+        found[line["order_id"]].append(dict(line))
+    return found
+
+
+def _channel_parts(
+    ret: ChannelReturn, by_key: Mapping[str, Mapping[str, Any]], left: dict[str, int], allowed: Sequence[str]
+) -> tuple[dict[str, int], dict[str, Received]]:
+    """A channel return's units per line key as registered, and as taken in (within `left`, which they use up)."""
+    wanted, taken = {}, {}
+    for i, part in enumerate(ret.lines):
+        line = by_key.get(part.line) or by_key.get(f"sku:{part.line}")
+        if line is None:
+            raise InvalidRequest(f"channel return {ret.return_id}: {part.line!r} is no line of the order")
+        if part.location is not None and part.location not in allowed:
+            raise InvalidRequest(
+                f"channel return {ret.return_id}: lines.{i}.location {part.location!r} is not one of the channel's"
+                f" locations ({', '.join(allowed)}); name one, or leave it out for the first"
+            )
+        key = str(line["line_key"])
+        units = min(part.quantity, max(left[key], 0))
+        left[key] -= units
+        wanted[key] = part.quantity
+        disposition = Disposition.restock if part.restock else Disposition.written_off
+        where = part.location or next(iter(allowed), None)
+        taken[key] = Received(units, disposition, where if part.restock else None)
+    return wanted, taken
+
+
+def _channel_note(channel: str, return_id: str, wanted: Mapping[str, int], taken: Mapping[str, Received]) -> str:
+    note = f"returned through {channel} (its id {return_id}); the channel settles the money"
+    counted = [f"{key} ({wanted[key] - came.quantity})" for key, came in taken.items() if came.quantity < wanted[key]]
+    if counted:
+        note += f"; units the hub had counted returned already were not taken again: {', '.join(counted)}"
+    return note
 
 
 def refund_amount(order: Mapping[str, Any], units: Mapping[str, int], return_shipping: int = 0) -> int:
@@ -329,17 +445,93 @@ def _to_providers(
     return announced
 
 
+def _take_in(
+    conn: Connection,
+    order: Mapping[str, Any],
+    ret: tuple[int, str, str | None],
+    taken: Mapping[str, Received],
+    *,
+    now: datetime,
+) -> None:
+    """What came in for the requested return `ret` (its id, reference and location), line by line; queues
+    `order.items_returned`."""
+    return_id, reference, default_location = ret
+    by_key = {str(line["line_key"]): line for line in order["lines"]}
+    location_ids = channels.location_ids(conn)
+    for key, came in taken.items():
+        where = came.location or default_location
+        _restock(conn, by_key[key], came, where, reference=reference, now=now)
+        conn.execute(
+            update(return_lines)
+            .where(return_lines.c.return_id == return_id, return_lines.c.line_key == key)
+            .values(
+                received_quantity=came.quantity,
+                disposition=came.disposition.value,
+                location_id=_known(location_ids, where) if where is not None else None,
+            )
+        )
+    _count_returned(conn, [(int(order["id"]), key, came.quantity) for key, came in taken.items()])
+    outbox.append(conn, [_items_returned(int(order["id"]), str(order["channel"]), reference, taken)], now)
+
+
+def _restock(
+    conn: Connection, line: Mapping[str, Any], came: Received, where: str | None, *, reference: str, now: datetime
+) -> None:
+    """Units of a line that holds stock, received for restock, back on the shelf at `where` (a ledger row)."""
+    if came.disposition is not Disposition.restock or not came.quantity or not (line["holds_stock"] and line["sku"]):
+        return
+    if where is None:
+        key = line["line_key"]
+        raise InvalidRequest(f"line {key!r}: restock needs a location (give one for the return or the line)")
+    restock(conn, str(line["sku"]), where, came.quantity, reference, now)
+
+
+def _count_returned(conn: Connection, units: Sequence[tuple[int, str, int]]) -> None:
+    """Raise lines' returned_quantity: (order id, line key, units) each."""
+    rows = [{"k_order": order_id, "k_key": key, "k_units": n} for order_id, key, n in units if n]
+    if rows:
+        ol = order_lines.c
+        stmt = update(order_lines).where(ol.order_id == bindparam("k_order"), ol.line_key == bindparam("k_key"))
+        conn.execute(stmt.values(returned_quantity=ol.returned_quantity + bindparam("k_units")), rows)
+
+
+def _items_returned(order_id: int, channel: str, reference: str, taken: Mapping[str, Received]) -> outbox.Event:
+    lines = {key: {"quantity": came.quantity, "disposition": came.disposition.value} for key, came in taken.items()}
+    payload = {"reference": reference, "channel": channel, "lines": lines}
+    return outbox.Event(ITEMS_RETURNED, "order", str(order_id), payload)
+
+
 def _fulfillment_status(conn: Connection, order_id: int, now: datetime) -> None:
     ol = order_lines.c
-    query = select(ol.line_key, ol.shipped_quantity, ol.returned_quantity).where(ol.order_id == order_id)
-    recorded = shipments.shipped_units(conn, order_id)
-    lines = conn.execute(query).all()
-    shipped = sum(max(int(s), recorded.get(key, 0)) for key, s, _ in lines)
-    returned = sum(int(r) for _, _, r in lines)
+    query = select(ol.line_key, ol.fulfilled_quantity, ol.shipped_quantity, ol.returned_quantity).where(
+        ol.order_id == order_id
+    )
+    lines = [dict(line) for line in conn.execute(query).mappings()]
+    _set_statuses(conn, {order_id: _returned_status(lines, shipments.shipped_units(conn, order_id))}, now)
+
+
+def _returned_status(lines: Iterable[Mapping[str, Any]], recorded: Mapping[str, int]) -> FulfillmentStatus | None:
+    """Partially returned or returned once units came back, by the units that left (fulfilled, shipped, or
+    recorded as shipped by the hub) against those returned; None while none did."""
+    shipped = returned = 0
+    for line in lines:
+        shipped += _sent(line, recorded)
+        returned += int(line["returned_quantity"])
     if not returned:
-        return
-    status = FulfillmentStatus.returned if returned >= shipped else FulfillmentStatus.partially_returned
-    conn.execute(update(orders).where(orders.c.id == order_id).values(fulfillment_status=status.value, updated_at=now))
+        return None
+    return FulfillmentStatus.returned if returned >= shipped else FulfillmentStatus.partially_returned
+
+
+def _sent(line: Mapping[str, Any], recorded: Mapping[str, int]) -> int:
+    """Units of the line that left: fulfilled, shipped, or recorded as shipped by the hub (`recorded`)."""
+    return max(int(line["fulfilled_quantity"]), int(line["shipped_quantity"]), recorded.get(line["line_key"], 0))
+
+
+def _set_statuses(conn: Connection, statuses: Mapping[int, FulfillmentStatus | None], now: datetime) -> None:
+    rows = [{"k_id": oid, "k_status": s.value, "k_now": now} for oid, s in statuses.items() if s is not None]
+    if rows:
+        stmt = update(orders).where(orders.c.id == bindparam("k_id"))
+        conn.execute(stmt.values(fulfillment_status=bindparam("k_status"), updated_at=bindparam("k_now")), rows)
 
 
 def _open_quantities(conn: Connection, order_id: int) -> dict[str, int]:
@@ -354,7 +546,11 @@ def _open_quantities(conn: Connection, order_id: int) -> dict[str, int]:
 
 
 def _location_id(conn: Connection, code: str) -> int:
-    found = channels.location_ids(conn).get(code)
+    return _known(channels.location_ids(conn), code)
+
+
+def _known(location_ids: Mapping[str, int], code: str) -> int:
+    found = location_ids.get(code)
     if found is None:
         raise NotFound(f"no stock location {code!r}; use one of the [locations] in the config file")
     return found

@@ -130,8 +130,9 @@ class ShopifyConnector:
 
     def _pages(self, first: httpx.Request, time_left: float | None) -> Iterator[OrderPage]:
         sender = self._sender(time_left)
+        codes = {str(shop_id): code for code, shop_id in self.settings.location_ids.items()}  # where returns go
         for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=sender):
-            yield OrderPage(map_page(page.records), len(page.records), _last_change(page.records))
+            yield OrderPage(map_page(page.records, locations=codes), len(page.records), _last_change(page.records))
 
     def push_levels(
         self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None

@@ -3,11 +3,17 @@
 Money is read in the shop currency (`currency`, the `*_set.shop_money` side where present, else the plain
 field, which Shopify also states in shop currency); the presentment currency stays in `raw`. The stated
 totals are Shopify's original ones, so the hub's reconciliation catches a payload whose numbers disagree.
+
+Refunded units of a line that had been fulfilled came back: they are returned units, not canceled ones, and
+each refund that brought some back is a channel return (restocked for `return` and `legacy_restock`, not for
+`no_restock`) at the hub location its `location_id` maps to (else the channel's first). Refunded units that
+never left (`cancel`, and `no_restock`/`legacy_restock` while unfulfilled units remained) are canceled units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,22 +45,27 @@ _FULFILLMENT_STATUS = {
 }
 
 
-def map_page(raw_orders: list[dict[str, Any]]) -> list[CanonicalOrder | Rejected]:
-    """Map a page; an order that cannot be mapped becomes a Rejected (quarantined by intake), the page goes on."""
-    return [_map_one(raw) for raw in raw_orders]
+def map_page(
+    raw_orders: list[dict[str, Any]], *, locations: Mapping[str, str] | None = None
+) -> list[CanonicalOrder | Rejected]:
+    """Map a page; an order that cannot be mapped becomes a Rejected (quarantined by intake), the page goes on.
+    `locations` maps Shopify location ids to hub location codes (the channel's location_ids, turned around)."""
+    return [_map_one(raw, locations or {}) for raw in raw_orders]
 
 
-def _map_one(raw: dict[str, Any]) -> CanonicalOrder | Rejected:
+def _map_one(raw: dict[str, Any], locations: Mapping[str, str]) -> CanonicalOrder | Rejected:
     try:
-        return to_canonical(parse_order(raw), raw)
+        return to_canonical(parse_order(raw), raw, locations=locations)
     except SkippableRecord as exc:
         return Rejected(exc.external_id or schema.raw_id(raw), exc.reason, raw)
 
 
-def to_canonical(order: ShopifyOrder, raw: dict[str, Any]) -> CanonicalOrder:
+def to_canonical(
+    order: ShopifyOrder, raw: dict[str, Any], *, locations: Mapping[str, str] | None = None
+) -> CanonicalOrder:
     """The canonical order of one validated Shopify order; raises SkippableRecord naming what does not fit."""
     try:
-        return CanonicalOrder.model_validate(_fields(order, raw))
+        return CanonicalOrder.model_validate(_fields(order, raw, locations or {}))
     except _Unmappable as exc:
         raise SkippableRecord(str(exc), external_id=str(order.id)) from None
     except ValidationError as exc:
@@ -66,11 +77,14 @@ class _Unmappable(ValueError):
     """A payload fact the canonical order cannot express; the message names the Shopify field."""
 
 
-def _fields(order: ShopifyOrder, raw: dict[str, Any]) -> dict[str, Any]:
+def _fields(order: ShopifyOrder, raw: dict[str, Any], locations: Mapping[str, str]) -> dict[str, Any]:
     currency = _shop_currency(order)
     _refuse_unmapped_charges(order, currency)
     _check_refunds(order, currency)
     shipping_discount = sum(_allocated(s.discount_allocations, currency) for s in order.shipping_lines)
+    back = _came_back(order)
+    lines = [_line(item, currency, i, back.get(item.id, [])) for i, item in enumerate(order.line_items)]
+    fulfillment = _FULFILLMENT_STATUS.get(order.fulfillment_status, FulfillmentStatus.requires_action)
     return {
         "external_id": str(order.id),
         "display_number": order.name,
@@ -78,7 +92,7 @@ def _fields(order: ShopifyOrder, raw: dict[str, Any]) -> dict[str, Any]:
         # An unknown financial_status is a real, valid order whose payment state we cannot name:
         # it is taken in (and holds stock) but flagged for an operator instead of being quarantined.
         "payment_status": _PAYMENT_STATUS.get(order.financial_status or "", PaymentStatus.requires_action),
-        "fulfillment_status": _FULFILLMENT_STATUS.get(order.fulfillment_status, FulfillmentStatus.requires_action),
+        "fulfillment_status": _with_returns(fulfillment, lines),
         "channel_status": _shop_status(order),
         "currency": currency,
         "placed_at": _placed_at(order),
@@ -87,7 +101,7 @@ def _fields(order: ShopifyOrder, raw: dict[str, Any]) -> dict[str, Any]:
         "shipping_address": _address(order.shipping_address),
         "billing_address": _address(order.billing_address),
         "notes": order.note or None,
-        "lines": [_line(item, currency, i) for i, item in enumerate(order.line_items)],
+        "lines": lines,
         # Net of shipping discounts. `discounted_price` is not used: whether it already contains cart-level
         # (free-shipping) discounts changed between API versions, so price − allocations is the safe reading.
         "shipping_total": sum(_shop(s.price, s.price_set, currency) for s in order.shipping_lines) - shipping_discount,
@@ -95,15 +109,17 @@ def _fields(order: ShopifyOrder, raw: dict[str, Any]) -> dict[str, Any]:
         "order_discount": 0,  # Shopify allocates every order-level discount to the lines (discount_allocations)
         "taxes_included": order.taxes_included,
         "totals": _stated_totals(order, currency, shipping_discount),
+        "channel_returns": _channel_returns(order, back, locations),
         "raw": raw,
     }
 
 
-def _line(item: schema.LineItem, currency: str, index: int) -> dict[str, Any]:
+def _line(item: schema.LineItem, currency: str, index: int, back: Sequence[_Back]) -> dict[str, Any]:
     if item.current_quantity > item.quantity:
         raise _Unmappable(
             f"line_items[{index}].current_quantity: {item.current_quantity} exceeds quantity {item.quantity}"
         )
+    returned = sum(b.units for b in back)
     return {
         "line_id": str(item.id),
         "sku": item.sku or None,  # "" or null: the line holds no stock (gift cards, custom items)
@@ -112,11 +128,112 @@ def _line(item: schema.LineItem, currency: str, index: int) -> dict[str, Any]:
         "unit_price": _shop(item.price, item.price_set, currency),
         "discount": _allocated(item.discount_allocations, currency),  # not the legacy `total_discount`
         "tax_lines": [_tax_line(t, currency) for t in item.tax_lines],
-        # Units removed by edits or refunds; fulfilled units are those no longer fulfillable among the
-        # current ones, so fulfilled + canceled never exceeds quantity.
-        "canceled_quantity": item.quantity - item.current_quantity,
-        "fulfilled_quantity": max(item.current_quantity - item.fulfillable_quantity, 0),
+        # Units removed by edits or refunds, less those that came back after they were fulfilled; fulfilled
+        # units are those no longer fulfillable among the current ones plus the returned ones, so fulfilled +
+        # canceled never exceeds quantity.
+        "canceled_quantity": item.quantity - item.current_quantity - returned,
+        "fulfilled_quantity": max(item.current_quantity - item.fulfillable_quantity, 0) + returned,
+        "returned_quantity": returned,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Back:
+    """Units of one refund line item that had been fulfilled: they came back."""
+
+    refund: int
+    """The refund's place in `refunds`."""
+    part: schema.RefundLineItem
+    units: int
+
+    @property
+    def restocked(self) -> bool:
+        return self.part.restock_type in ("return", "legacy_restock")
+
+
+_NOT_SENT = ("cancelled", "error", "failure")
+"""Fulfillment statuses whose units did not leave."""
+
+
+def _came_back(order: ShopifyOrder) -> dict[int, list[_Back]]:
+    """Per line item id, the refunded units that had been fulfilled, in refund order. A `return` always had
+    been; `no_restock` and `legacy_restock` take unfulfilled units first, so of theirs only the latest ones
+    beyond the units that never left count; `cancel` never had been."""
+    sent: dict[int, int] = {}
+    for fulfillment in order.fulfillments:
+        if fulfillment.status not in _NOT_SENT:
+            for shipped in fulfillment.line_items:
+                sent[shipped.id] = sent.get(shipped.id, 0) + shipped.quantity
+    parts: dict[int, list[tuple[int, schema.RefundLineItem]]] = {}
+    for r, refund in enumerate(order.refunds):
+        for part in refund.refund_line_items:
+            kind = part.restock_type or ("legacy_restock" if refund.restock else "no_restock")
+            parts.setdefault(part.line_item_id, []).append((r, part.model_copy(update={"restock_type": kind})))
+    found = {}
+    for item in order.line_items:
+        mine = parts.get(item.id, [])
+        back = [_Back(r, part, part.quantity) for r, part in mine if part.restock_type == "return"]
+        # fulfilled units no longer among the current ones, beyond those the returns account for
+        gone = sent.get(item.id, 0) + item.fulfillable_quantity - item.current_quantity - sum(b.units for b in back)
+        for r, part in reversed([(r, p) for r, p in mine if p.restock_type in ("no_restock", "legacy_restock")]):
+            units = min(part.quantity, max(gone, 0))
+            gone -= units
+            back += [_Back(r, part, units)] if units else []
+        if back:
+            found[item.id] = sorted(back, key=lambda b: b.refund)
+    return found
+
+
+def _channel_returns(
+    order: ShopifyOrder, back: Mapping[int, Sequence[_Back]], locations: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """One channel return per refund that brought units back, with the id of the refund. A refund naming a line
+    twice with different restock places (rare) becomes several returns, the further ones `{id}-2`, `{id}-3`…"""
+    by_refund: dict[int, list[_Back]] = {}
+    for b in (b for parts in back.values() for b in parts):
+        by_refund.setdefault(b.refund, []).append(b)
+    found = []
+    for r, parts in sorted(by_refund.items()):
+        refund_id = order.refunds[r].id
+        if refund_id is None:
+            raise _Unmappable(f"refunds[{r}].id: missing, and the refund brings fulfilled units back")
+        groups: list[dict[str, dict[str, Any]]] = []
+        for b in parts:
+            line = _returned_line(b, locations)
+            group = next((g for g in groups if _joins(g.get(line["line"]), line)), None)
+            if group is None:
+                groups.append(group := {})
+            same = group.get(line["line"])
+            group[line["line"]] = line if same is None else {**same, "quantity": same["quantity"] + b.units}
+        found += [
+            {"return_id": str(refund_id) if n == 0 else f"{refund_id}-{n + 1}", "lines": list(group.values())}
+            for n, group in enumerate(groups)
+        ]
+    return found
+
+
+def _returned_line(back: _Back, locations: Mapping[str, str]) -> dict[str, Any]:
+    where = back.part.location_id
+    location = locations.get(str(where)) if back.restocked and where is not None else None
+    return {
+        "line": str(back.part.line_item_id),
+        "quantity": back.units,
+        "restock": back.restocked,
+        "location": location,
+    }
+
+
+def _joins(same: dict[str, Any] | None, line: dict[str, Any]) -> bool:
+    return same is None or (same["restock"], same["location"]) == (line["restock"], line["location"])
+
+
+def _with_returns(fulfillment: FulfillmentStatus, lines: Sequence[Mapping[str, Any]]) -> FulfillmentStatus:
+    """Returned when every fulfilled unit came back, partially returned when some did."""
+    back = sum(line["returned_quantity"] for line in lines)
+    if not back:
+        return fulfillment
+    sent = sum(line["fulfilled_quantity"] for line in lines)
+    return FulfillmentStatus.returned if back >= sent else FulfillmentStatus.partially_returned
 
 
 def _tax_line(tax: schema.TaxLine, currency: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 from pydantic import ValidationError as _ValidationError
@@ -129,15 +129,32 @@ class Customer(_Shopify):
     phone: str | None = None
 
 
+RestockType = Literal["no_restock", "cancel", "return", "legacy_restock"]
+
+
 class RefundLineItem(_Shopify):
     line_item_id: int
     quantity: int = Field(ge=0)
+    restock_type: RestockType | None = Field(default=None, description="absent in old payloads: see Refund.restock")
+    location_id: int | None = Field(default=None, description="where restocked units went")
     subtotal: ExactAmount
     total_tax: ExactAmount
 
 
 class Refund(_Shopify):
+    id: int | None = None
+    restock: bool = False
     refund_line_items: list[RefundLineItem] = []
+
+
+class FulfillmentLineItem(_Shopify):
+    id: int = Field(description="the order's line item id")
+    quantity: int = Field(ge=0)
+
+
+class Fulfillment(_Shopify):
+    status: str | None = Field(default=None, description="pending, open, success, cancelled, error or failure")
+    line_items: list[FulfillmentLineItem] = []
 
 
 class ShopifyOrder(_Shopify):
@@ -174,6 +191,7 @@ class ShopifyOrder(_Shopify):
     line_items: list[LineItem] = Field(min_length=1)
     shipping_lines: list[ShippingLine] = []
     refunds: list[Refund] = []
+    fulfillments: list[Fulfillment] = []
 
 
 def parse_order(raw: Any) -> ShopifyOrder:

@@ -17,6 +17,7 @@ from sandbox.shopify.gate import Gate
 from sandbox.shopify.paging import ListRequest, Row, only_fields, page_response, parse_fields
 from sandbox.shopify.queries import parse_id_list, parse_integer, parse_order_query
 from sandbox.shopify.ratelimit import CallLimit, LeakyBucket
+from sandbox.shopify.refund_requests import RefundRefused, RefundRequest, read_refund
 from sandbox.shopify.resources import inventory_item_json, level_json, location_json, product_json
 from sandbox.shopify.responses import ApiError, json_response, on_api_error, on_http_error
 from sandbox.shopify.state import InventoryError, ShopState
@@ -119,7 +120,41 @@ def _orders(state: ShopState, scopes: Sequence[str]) -> APIRouter:
             state.save_order(changed)
         return json_response({"order": changed})
 
+    @router.post("/orders/{order_id:int}/refunds.json")
+    async def create_refund(order_id: int, request: Request) -> Response:
+        """A refund of line items (see refund_requests); cancelled and returned units go back on the shelf."""
+        if "write_orders" not in scopes:
+            raise ApiError(403, "[API] This action requires merchant approval for write_orders scope.")
+        body = await _json_object(request)
+        with state.lock:
+            order = state.order(order_id)
+            if order is None:
+                raise ApiError(404, "Not Found")
+            try:
+                asked = read_refund(body, order, state.locations)
+                now, ids = state.timestamp(), state.new_id
+                if asked.money:
+                    changed = changes.refund_units(order, asked.removals, now=now, ids=ids, location_id=None)
+                else:
+                    changed = changes.take_back(order, asked.removals, now=now, ids=ids)
+            except RefundRefused as refused:
+                raise ApiError(422, {refused.field: [refused.message]}) from None
+            except ValueError as refused:
+                raise ApiError(422, {"base": [str(refused)]}) from None
+            state.save_order(changed)
+            _restock(state, order, asked)
+        return json_response({"refund": changed["refunds"][-1]}, 201)
+
     return router
+
+
+def _restock(state: ShopState, order: dict[str, Any], asked: RefundRequest) -> None:
+    """Canceled and returned units back on the available level of their location, as Shopify restocks them."""
+    variants = {line["id"]: line["variant_id"] for line in order["line_items"]}
+    for removal in asked.removals:
+        variant = state.variants.get(variants[removal.line_id])
+        if removal.restock_type != "no_restock" and variant is not None and removal.location_id is not None:
+            state.put_back(variant.inventory_item_id, removal.location_id, removal.quantity)
 
 
 def _catalog(state: ShopState) -> APIRouter:

@@ -77,15 +77,30 @@ def fulfill(
 
 def refund(order: Order, removal: Removal, *, now: str, ids: IdSource, location_id: int) -> Order:
     """Give the buyer money back for units of one line (returned, or not yet shipped)."""
+    return refund_units(order, [removal], now=now, ids=ids, location_id=location_id)
+
+
+def refund_units(order: Order, removals: list[Removal], *, now: str, ids: IdSource, location_id: int | None) -> Order:
+    """Give the buyer money back for units of lines (returned, or not yet shipped): one refund, one transaction."""
     if order["financial_status"] not in PAID:
         raise ValueError(f"order {order['id']} is {order['financial_status']}; only paid orders are refunded")
     changed = _copy(order, now)
-    record = refund_record(changed, [removal], now=now, ids=ids, location_id=location_id)
+    record = refund_record(changed, removals, now=now, ids=ids, location_id=location_id)
     record["transactions"] = [transaction(changed, record, now=now, ids=ids)]
     changed["refunds"].append(record)
     refresh(changed)
     nothing_left = Decimal(changed["current_total_price"]) == 0
     changed["financial_status"] = "refunded" if nothing_left else "partially_refunded"
+    return changed
+
+
+def take_back(order: Order, removals: list[Removal], *, now: str, ids: IdSource) -> Order:
+    """Units of lines taken back without money changing hands: a refund without transactions."""
+    if order["cancelled_at"] is not None:
+        raise ValueError(f"order {order['id']} is cancelled; its units were all taken back already")
+    changed = _copy(order, now)
+    changed["refunds"].append(refund_record(changed, removals, now=now, ids=ids, location_id=None))
+    refresh(changed)
     return changed
 
 

@@ -20,10 +20,12 @@ class Removal:
     line_id: int
     quantity: int
     restock_type: RestockType
+    location_id: int | None = None
+    """Where the units are restocked; None: the refund's own location."""
 
 
 def refund_record(
-    order: Order, removals: list[Removal], *, now: str, ids: IdSource, location_id: int
+    order: Order, removals: list[Removal], *, now: str, ids: IdSource, location_id: int | None
 ) -> dict[str, Any]:
     refund_id = ids("refund")
     refunded = refunded_by_line(order)
@@ -39,7 +41,7 @@ def refund_record(
         "user_id": None,
         "refund_line_items": [
             _refund_line(order, lines[r.line_id], r, refunded.get(r.line_id, Refunded()), ids("refund_line_item"))
-            | {"location_id": location_id}
+            | {"location_id": location_id if r.location_id is None else r.location_id}
             for r in removals
         ],
         "transactions": [],

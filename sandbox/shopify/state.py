@@ -194,6 +194,18 @@ class ShopState:
                 )
                 quantity -= take
 
+    def put_back(self, inventory_item_id: int, location_id: int, quantity: int) -> None:
+        """Restocked units: onto the item's available level at the location (an untracked item has none)."""
+        variant = self.items.get(inventory_item_id)
+        if variant is None or not variant.tracked:
+            return
+        with self.lock:
+            level = self.levels.get((inventory_item_id, location_id))
+            available = quantity if level is None else level.available + quantity
+            self.levels[(inventory_item_id, location_id)] = Level(
+                inventory_item_id, location_id, available, self.clock()
+            )
+
     def level_list(self) -> list[Level]:
         with self.lock:
             return list(self.levels.values())
