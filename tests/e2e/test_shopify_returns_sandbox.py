@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from sandbox.server import RunningSandbox, start
-from tests.e2e.support import Call, hub_cli
+from tests.e2e.support import Call
+from tests.e2e.test_shopify_sandbox import shop_hub
 
 MUG = "MUG-EMA-WHT"
 
@@ -26,22 +27,7 @@ def shop() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def hub(shop: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    ids = {loc.name: loc.id for loc in shop.state.locations.values()}
-    channels = f"""
-[channels.shop]
-type = "shopify"
-base_url = "{shop.base_url}"
-credentials = {{ access_token = "env:SHOP_TOKEN" }}
-locations = ["berlin", "leipzig"]
-location_ids = {{ berlin = "{ids["Lager Berlin"]}", leipzig = "{ids["Lager Leipzig"]}" }}
-
-[channels.shop.jobs.pull-orders]
-every = "1m"
-start = "2000-01-01T00:00:00Z"
-"""
-    env = {"SHOP_TOKEN": shop.token}
-    stock = f"{MUG},berlin,40\n{MUG},leipzig,5\n"
-    return hub_cli(tmp_path, channels, env=env, stock=stock, monkeypatch=monkeypatch, capsys=capsys)
+    return shop_hub(shop, tmp_path, monkeypatch, capsys, stock=f"{MUG},berlin,40\n{MUG},leipzig,5\n")
 
 
 def run_json(hub: Call, *args: str) -> Any:

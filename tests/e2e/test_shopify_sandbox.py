@@ -11,7 +11,7 @@ import pytest
 from core import bindings
 from core.store.engine import make_engine
 from sandbox.server import RunningSandbox, start
-from tests.e2e.support import hub_cli
+from tests.e2e.support import Call, hub_cli
 
 LOCATIONS = {"berlin": "Lager Berlin", "leipzig": "Lager Leipzig"}
 
@@ -25,6 +25,19 @@ def shop() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def hub(shop: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    push = """shortage_policy = "backorder"
+
+[channels.shop.jobs.push-inventory]
+every = "1m"
+buffer = 1
+"""
+    stock = "MUG-EMA-WHT,berlin,40\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n"
+    return shop_hub(shop, tmp_path, monkeypatch, capsys, stock=stock, extra=push)
+
+
+def shop_hub(shop: RunningSandbox, tmp_path: Path, monkeypatch, capsys, *, stock: str, extra: str = "") -> Call:
+    """A hub whose channel `shop` pulls from the simulated shop every minute (its locations mapped), with the
+    channel settings `extra` after them."""
     ids = {loc.name: loc.id for loc in shop.state.locations.values()}
     channels = f"""
 [channels.shop]
@@ -33,19 +46,14 @@ base_url = "{shop.base_url}"
 credentials = {{ access_token = "env:SHOP_TOKEN" }}
 locations = ["berlin", "leipzig"]
 location_ids = {{ berlin = "{ids["Lager Berlin"]}", leipzig = "{ids["Lager Leipzig"]}" }}
-shortage_policy = "backorder"
-
+{extra}
 [channels.shop.jobs.pull-orders]
 every = "1m"
 start = "2000-01-01T00:00:00Z"
-
-[channels.shop.jobs.push-inventory]
-every = "1m"
-buffer = 1
 """
-    stock = "MUG-EMA-WHT,berlin,40\nMUG-EMA-WHT,leipzig,5\nTEA-SEN-100,berlin,3\n"
-    env = {"SHOP_TOKEN": shop.token}
-    return hub_cli(tmp_path, channels, env=env, stock=stock, monkeypatch=monkeypatch, capsys=capsys)
+    return hub_cli(
+        tmp_path, channels, env={"SHOP_TOKEN": shop.token}, stock=stock, monkeypatch=monkeypatch, capsys=capsys
+    )
 
 
 def test_pull_orders_takes_in_the_whole_shop_once_and_again_changes_nothing(hub, shop):
