@@ -176,6 +176,8 @@ class PaymentResult:
     """The processor's reason when the operation was refused as a business outcome (a decline), else None."""
     payment_method: str | None = None
     """The customer's payment method the payment used (for an additional charge on it), if the processor says."""
+    customer: str | None = None
+    """The processor's customer the payment belongs to (a saved payment method is charged again through it)."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -184,9 +186,17 @@ class PaymentProcessor(Protocol):
     def capabilities(self) -> Capabilities: ...
 
     def authorize(
-        self, amount: int, currency: str, *, reference: str, payment_method: str, time_left: float | None = None
+        self,
+        amount: int,
+        currency: str,
+        *,
+        reference: str,
+        payment_method: str,
+        customer: str | None = None,
+        time_left: float | None = None,
     ) -> PaymentResult:
-        """Authorize `amount` for later capture."""
+        """Authorize `amount` for later capture; with `customer`, on a payment method saved for that customer while
+        the customer is away (off-session), as an additional charge does."""
 
     def capture(
         self, payment_ref: str, amount: int, *, reference: str, time_left: float | None = None

@@ -89,14 +89,20 @@ def _charge(processor: PaymentProcessor, op: Operation, engine: Engine) -> Payme
     payment's id is kept as soon as it exists, so a later try captures it rather than authorizing again."""
     made = op.result_reference
     if made is None:
-        method = processor.retrieve(op.payment_reference, time_left=_CALL_SECONDS).payment_method
+        first = processor.retrieve(op.payment_reference, time_left=_CALL_SECONDS)
+        method = first.payment_method
         if method is None:
             raise FatalError(
                 f"{op.payment_reference}: the processor names no payment method to charge {op.reference} on;"
                 " take the payment from the customer another way"
             )
         authorized = processor.authorize(
-            op.amount, op.currency, reference=op.reference, payment_method=method, time_left=_CALL_SECONDS
+            op.amount,
+            op.currency,
+            reference=op.reference,
+            payment_method=method,
+            customer=first.customer,
+            time_left=_CALL_SECONDS,
         )
         if authorized.declined is not None:
             return authorized

@@ -181,7 +181,14 @@ class FakePaymentProcessor:
         return Capabilities(partial_capture=True, multiple_captures=self.multiple)
 
     def authorize(
-        self, amount: int, currency: str, *, reference: str, payment_method: str, time_left: float | None = None
+        self,
+        amount: int,
+        currency: str,
+        *,
+        reference: str,
+        payment_method: str,
+        customer: str | None = None,
+        time_left: float | None = None,
     ) -> PaymentResult:
         self.calls.append(reference)
         made = f"pi_{reference}"

@@ -58,7 +58,14 @@ class StripeConnector:
         self.payments = self
 
     def authorize(
-        self, amount: int, currency: str, *, reference: str, payment_method: str, time_left: float | None = None
+        self,
+        amount: int,
+        currency: str,
+        *,
+        reference: str,
+        payment_method: str,
+        customer: str | None = None,
+        time_left: float | None = None,
     ) -> PaymentResult:
         form = {
             "amount": str(schema.to_wire(_positive(amount, "authorize"), currency)),
@@ -69,6 +76,8 @@ class StripeConnector:
             "metadata[reference]": reference,
             **_EXPANDED,
         }
+        if customer is not None:  # a saved payment method is used again only through its customer, off-session
+            form |= {"customer": customer, "off_session": "true"}
         return self._post(INTENTS, form, reference=reference, send=self.stripe.sender(time_left))
 
     def capture(

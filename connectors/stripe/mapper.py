@@ -43,6 +43,7 @@ def payment_result(raw: Mapping[str, Any], *, authorization_days: int, declined:
         expires_at=expires_at(intent, authorization_days=authorization_days),
         declined=declined,
         payment_method=intent.payment_method,
+        customer=intent.customer,
         raw=raw,
     )
 

@@ -85,6 +85,7 @@ class Intent(_Stripe):
     last_payment_error: PaymentError | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     payment_method: str | None = None
+    customer: str | None = None
 
     @property
     def charge(self) -> Charge | None:

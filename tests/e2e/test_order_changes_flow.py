@@ -62,6 +62,7 @@ def test_an_exchange_for_dearer_goods_is_charged_and_its_new_line_ships(systems,
     assert (charge["status"], charge["amount"]) == ("succeeded", due)
     new_payment = intent(systems, charge["result_reference"])
     assert (new_payment["amount_received"], new_payment["payment_method"]) == (due, "pm_card_visa")
+    assert new_payment["customer"] == "cus_mia_keller", "a saved card is charged again through its customer"
     assert intent(systems, pi)["amount_received"] == TOTAL, "the first payment is left as it was"
     assert warehouse_orders(systems)["ful-1-berlin-bp-exch-1-1"] == [("TEA-SEN-100", 3)]
 

@@ -71,6 +71,7 @@ class Systems:
             "capture_method": "manual",
             "confirm": "true",
             "payment_method": "pm_card_visa",
+            "customer": "cus_mia_keller",
         }
         auth = {"Authorization": f"Bearer {DEFAULT_SECRET_KEY}"}
         answer = httpx.post(f"{self.stripe.base_url}/v1/payment_intents", data=form, headers=auth)

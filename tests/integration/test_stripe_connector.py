@@ -496,3 +496,13 @@ def test_the_connector_type_declares_a_payment_processor_and_forbids_unknown_opt
     built.close()
     with pytest.raises(ValidationError):
         STRIPE.options.model_validate({"authorisation_days": 7})
+
+
+@respx.mock
+def test_an_additional_charge_uses_the_saved_payment_method_through_its_customer_off_session():
+    route = respx.post(f"{API}/payment_intents").mock(
+        return_value=httpx.Response(200, json=fixture("pi_requires_capture_eur"))
+    )
+    connector().authorize(857, "EUR", reference="chg-7-1", payment_method="pm_1", customer="cus_QxR2")
+    sent = form(route.calls.last.request)
+    assert (sent["customer"], sent["off_session"], sent["payment_method"]) == ("cus_QxR2", "true", "pm_1")
