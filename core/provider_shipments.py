@@ -35,11 +35,33 @@ def receive(conn: Connection, provider: str, shipment: ProviderShipment, now: da
         return None
     parcel = _parcel(request["lines"], shipment.lines)
     location = str(request["location_code"])
-    report = ShipmentReport(str(request["order_id"]), location, parcel, shipment.tracking, reference=reference)
+    report = ShipmentReport(
+        str(request["order_id"]), location, parcel, shipment.tracking, reference=reference, shipped_already=True
+    )
     shipments.record(conn, report, now)
     _deduct(conn, request, parcel, now)
     _mark_shipped(conn, request, parcel, now)
+    _hold_if_overshipped(conn, int(request["order_id"]), reference, now)
     return int(request["order_id"])
+
+
+def _hold_if_overshipped(conn: Connection, order_id: int, reference: str, now: datetime) -> None:
+    """Units the channel canceled after release left with this shipment: a person decides (a return, or a
+    charge); the order's fulfillment waits on requires_action with the units named."""
+    beyond = shipments.overshipped(conn, order_id)
+    if not beyond:
+        return
+    units = ", ".join(f"{key} ×{count}" for key, count in sorted(beyond.items()))
+    reason = (
+        f"shipment {reference} carried units canceled after release ({units}): open a return for them or charge"
+        " them, then release the hold"
+    )
+    log.warning("shipment.overshipped", order_id=order_id, shipment=reference, lines=units)
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id)
+        .values(fulfillment_status=FulfillmentStatus.requires_action.value, hold_reason=reason, updated_at=now)
+    )
 
 
 def _request(conn: Connection, reference: str) -> dict[str, Any] | None:

@@ -13,8 +13,8 @@ from sqlalchemy import Connection, select
 from core import channels, outbox, queries
 from core.errors import InvalidRequest, NotFound
 from core.outbox import OutboxStatus
+from core.store.schema import order_lines, shipments, tracking_pushes
 from core.store.schema import outbox as outbox_rows
-from core.store.schema import shipments, tracking_pushes
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,21 @@ class ShipmentReport:
     tracking: tuple[Tracking, ...] = ()
     reference: str | None = None
     """The caller's own id for the shipment; reporting the same one twice records it once."""
+    shipped_already: bool = False
+    """Reported by a provider after the fact: units the channel canceled after release left all the same and
+    are recorded (up to the line's quantity), not refused; `overshipped` says which."""
+
+
+def overshipped(conn: Connection, order_id: int) -> dict[str, int]:
+    """Units recorded as shipped beyond what is left of each line once its canceled units are taken off."""
+    lines = conn.execute(
+        select(order_lines.c.line_key, order_lines.c.quantity, order_lines.c.canceled_quantity).where(
+            order_lines.c.order_id == order_id
+        )
+    ).all()
+    shipped = shipped_units(conn, order_id)
+    beyond = {key: shipped.get(key, 0) - (int(qty) - int(canceled)) for key, qty, canceled in lines}
+    return {key: units for key, units in beyond.items() if units > 0}
 
 
 def record(conn: Connection, report: ShipmentReport, now: datetime) -> ShipmentNotice:
@@ -108,7 +123,7 @@ def record(conn: Connection, report: ShipmentReport, now: datetime) -> ShipmentN
     location_id = channels.location_ids(conn).get(report.location)
     if location_id is None:
         raise NotFound(f"no stock location {report.location!r}; use one of the [locations] in the config file")
-    parcel = _parcel(order["lines"], report.lines, _shipped(earlier))
+    parcel = _parcel(order["lines"], report.lines, _shipped(earlier), fact=report.shipped_already)
     row = {
         "reference": report.reference or f"omshub-{order['id']}-{len(earlier) + 1}",
         "order_id": order["id"],
@@ -188,8 +203,11 @@ def _same_reference(
     return same
 
 
-def _parcel(lines: list[dict[str, Any]], wanted: Mapping[str, int], shipped: Mapping[str, int]) -> dict[str, int]:
-    """Requested units by line key, each checked against what is left to ship on that line."""
+def _parcel(
+    lines: list[dict[str, Any]], wanted: Mapping[str, int], shipped: Mapping[str, int], *, fact: bool = False
+) -> dict[str, int]:
+    """Requested units by line key, each checked against what is left to ship on that line (with `fact`, what
+    is left of its quantity, canceled units included: they left already)."""
     if not wanted:
         raise InvalidRequest("a shipment needs at least one line: give SKU=UNITS (or LINE_KEY=UNITS)")
     parcel: dict[str, int] = {}
@@ -204,7 +222,8 @@ def _parcel(lines: list[dict[str, Any]], wanted: Mapping[str, int], shipped: Map
                 f"line {key!r} ({matches[0]['sku'] or 'no SKU'}) holds no stock, so it does not ship;"
                 " leave it out of the shipment"
             )
-        left = _shippable(matches[0]) - shipped.get(key, 0) - parcel.get(key, 0)
+        most = int(matches[0]["quantity"]) if fact else _shippable(matches[0])
+        left = most - shipped.get(key, 0) - parcel.get(key, 0)
         if units < 1 or units > left:
             raise InvalidRequest(f"line {key!r} ({matches[0]['sku']}): {units} unit(s) asked, {left} left to ship")
         parcel[key] = parcel.get(key, 0) + units

@@ -4,7 +4,7 @@ adjusted in place, its money settled through the processor and the warehouse tol
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core import edits, payments, queries, returns
 from core.edits import NewLine
@@ -15,6 +15,7 @@ from core.order_changes import Effects
 from core.returns import Disposition, Received
 from core.stock_admin import check
 from core.store.schema import fulfillment_requests, orders, outbox, reservations
+from core.store.schema import shipments as shipment_rows
 from tests.fakes import FakeFulfillmentProvider, FakePaymentProcessor
 from tests.integration.test_payments import LAST, PLACEMENT, ROUTER, authorized, dispatch_all, note, ship
 from tests.integration.test_returns import shipped
@@ -284,3 +285,18 @@ def test_a_refund_claim_pays_back_at_once_and_its_return_is_not_refunded_again(e
         row = conn.execute(select(orders.c.payment_status, orders.c.fulfillment_status)).one()
         requests = conn.execute(select(fulfillment_requests.c.reference)).scalars().all()
     assert tuple(row) == ("partially_refunded", "partially_returned") and requests == ["ful-1-near-bp"]
+
+
+def test_units_the_channel_canceled_after_release_that_ship_anyway_are_recorded_and_held_for_a_person(
+    engine, clock, placed, fakes
+):
+    provider, processor = fakes
+    dispatch_all(engine, clock, provider, processor)  # released: 2 mugs and a tea at the warehouse
+    mugs = line("MUG", 2, unit_price=1250, line_id="a", canceled_quantity=1)
+    ingest(engine, "web", [authorized("1", mugs, LINES[1], order_discount=300, minutes=5)], clock=clock)
+    ship(engine, clock, provider, note("n1", ("MUG", 2), ("TEA", 1)))  # the warehouse shipped both all the same
+    order = order_row(engine)
+    assert order["fulfillment_status"] == "requires_action"
+    assert "carried units canceled after release (a ×1)" in order["hold_reason"]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(shipment_rows)).scalar_one() == 1
