@@ -32,11 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.ingest import prepare, synthetic_order  # noqa: E402
+from bench.ingest import per_location, prepare, synthetic_order, timed_intake  # noqa: E402
 from bench.pull import free_port  # noqa: E402
 from config.runtime import tune_gc  # noqa: E402
-from core.clock import SystemClock  # noqa: E402
-from core.intake import ingest  # noqa: E402
 
 PAGE = 250
 """Orders per transaction, in the direct intake as in the API's."""
@@ -63,13 +61,9 @@ tokens = {{ bench = {{ token = "env:BENCH_API_TOKEN", scope = "operator" }} }}
 def direct_rates(folder: Path, orders: list[dict[str, Any]], skus: int) -> tuple[float, float]:
     """Orders per second and per CPU second through the intake in this process, pages of `PAGE`, as
     bench/ingest.py measures them."""
-    engine = prepare(f"sqlite:///{folder / 'direct.db'}", skus, _per_location(len(orders), skus))
-    clock, created, elapsed, cpu = SystemClock(), 0, 0.0, 0.0
-    for first in range(0, len(orders), PAGE):
-        before, before_cpu = time.perf_counter(), time.process_time()
-        created += ingest(engine, "bench", orders[first : first + PAGE], clock=clock).created
-        elapsed += time.perf_counter() - before
-        cpu += time.process_time() - before_cpu
+    engine = prepare(f"sqlite:///{folder / 'direct.db'}", skus, per_location(len(orders), skus))
+    pages = (orders[first : first + PAGE] for first in range(0, len(orders), PAGE))
+    created, elapsed, cpu = timed_intake(engine, pages)
     engine.dispose()
     if created != len(orders):
         raise RuntimeError(f"the direct intake created {created} of {len(orders)} orders")
@@ -79,7 +73,7 @@ def direct_rates(folder: Path, orders: list[dict[str, Any]], skus: int) -> tuple
 @contextmanager
 def server(folder: Path, skus: int, orders: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`omshub serve` over a fresh, stocked SQLite file; yields its base URL and process, stops it on the way out."""
-    prepare(f"sqlite:///{folder / 'api.db'}", skus, _per_location(orders, skus)).dispose()
+    prepare(f"sqlite:///{folder / 'api.db'}", skus, per_location(orders, skus)).dispose()
     port = free_port()
     config = folder / "omshub.toml"
     config.write_text(CONFIG.format(db=folder / "api.db", port=port), encoding="utf-8")
@@ -131,11 +125,6 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time the process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _per_location(orders: int, skus: int) -> int:
-    # As bench/ingest.py: enough for every order, but the first location alone runs out mid-way.
-    return orders * 6 // skus * 3 // 5 + 1
 
 
 def main() -> None:

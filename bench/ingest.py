@@ -16,6 +16,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,24 @@ def prepare(url: str, skus: int, per_location: int) -> Any:
     return engine
 
 
+def per_location(orders: int, skus: int) -> int:
+    """Stock per SKU and location: enough for every order with room to spare, but the first location alone
+    runs out mid-way."""
+    return orders * 6 // skus * 3 // 5 + 1
+
+
+def timed_intake(engine: Any, pages: Iterable[list[dict[str, Any]]]) -> tuple[int, float, float]:
+    """Take `pages` in through the intake; orders created, and the seconds and CPU seconds the intake took."""
+    clock = SystemClock()
+    created, elapsed, cpu = 0, 0.0, 0.0
+    for page in pages:
+        before, before_cpu = time.perf_counter(), time.process_time()
+        created += ingest(engine, "bench", page, clock=clock).created
+        elapsed += time.perf_counter() - before
+        cpu += time.process_time() - before_cpu
+    return created, elapsed, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
@@ -83,19 +102,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        # Enough for every order with room to spare, but the first location alone runs out mid-way.
-        per_location = args.orders * 6 // args.skus * 3 // 5 + 1
-        engine = prepare(url, args.skus, per_location)
-        clock = SystemClock()
+        engine = prepare(url, args.skus, per_location(args.orders, args.skus))
         tune_gc()  # as run.py does for the hub process
-        created, elapsed, cpu = 0, 0.0, 0.0
+        pages = (
+            [synthetic_order(n, args.skus) for n in range(first, min(first + args.page, args.orders))]
+            for first in range(0, args.orders, args.page)
+        )
         started = time.perf_counter()
-        for first in range(0, args.orders, args.page):
-            page = [synthetic_order(n, args.skus) for n in range(first, min(first + args.page, args.orders))]
-            before, before_cpu = time.perf_counter(), time.process_time()
-            created += ingest(engine, "bench", page, clock=clock).created
-            elapsed += time.perf_counter() - before
-            cpu += time.process_time() - before_cpu
+        created, elapsed, cpu = timed_intake(engine, pages)
         wall = time.perf_counter() - started
         engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
