@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import OPERATOR_REFUSALS, READ_REFUSALS, Operator, Reader
 from api.drafts import by
-from api.params import ORDER_REF, OrderRef
-from api.returns import AskedLine, Location, Return, each_once
+from api.params import ORDER_REF, PRINTABLE, OrderRef
+from api.returns import AskedLine, LineRef, Location, Return, each_once
 from api.schemas import Problem
 from api.state import State
 from core import edits, order_changes, queries
@@ -23,9 +23,8 @@ from core.order_changes import ChangeKind, ChangeStatus
 
 router = APIRouter(tags=["order changes"], responses=READ_REFUSALS)
 
-_PRINTABLE = r"^[^\x00]*$"
-Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=_PRINTABLE)]
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=_PRINTABLE, description="A reason code.")]
+Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=PRINTABLE)]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE, description="A reason code.")]
 ChangeRef = Annotated[str, Path(min_length=1, max_length=64, description="The change's reference (edit-ORDER-N).")]
 OrderFilter = Annotated[str | None, Query(pattern=ORDER_REF, description="Only this order's (id or CHANNEL:ID).")]
 _ACTS: dict[int | str, dict[str, Any]] = {
@@ -40,10 +39,10 @@ class _In(BaseModel):
 
 
 class NewLineIn(_In):
-    sku: str = Field(min_length=1, max_length=255, pattern=_PRINTABLE)
+    sku: str = Field(min_length=1, max_length=255, pattern=PRINTABLE)
     quantity: int = Field(ge=1, le=2**31 - 1)
     unit_price: int = Field(ge=0, le=2**53, description="Minor units of the order's currency, per unit.")
-    title: str = Field(default="", max_length=1000, pattern=_PRINTABLE)
+    title: str = Field(default="", max_length=1000, pattern=PRINTABLE)
     tax_rate: str | None = Field(
         default=None, pattern=r"^0(\.[0-9]{1,6})?$", description="A decimal fraction, e.g. 0.19 for 19 %."
     )
@@ -53,7 +52,7 @@ class NewLineIn(_In):
 
 
 class QuantityIn(_In):
-    line: str = Field(min_length=1, max_length=255, pattern=_PRINTABLE, description="The line's line_id or SKU.")
+    line: LineRef
     quantity: int = Field(ge=0, le=2**31 - 1, description="The line's new quantity; 0 removes it.")
 
 

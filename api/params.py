@@ -16,6 +16,9 @@ def _utc(moment: datetime) -> datetime:
         raise ValueError("the time is out of range once converted to UTC") from None
 
 
+PRINTABLE = r"^[^\x00]*$"
+"""Text the store can hold: no NUL (the pattern also refuses text that is not valid Unicode)."""
+
 ORDER_REF = r"^([0-9]{1,18}|[^:]{1,100}:.{1,255})$"
 
 OrderRef = Annotated[

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import OPERATOR_REFUSALS, READ_REFUSALS, Operator, Reader
 from api.drafts import by
-from api.params import ORDER_REF, OrderRef
+from api.params import ORDER_REF, PRINTABLE, OrderRef
 from api.schemas import Problem
 from api.state import State
 from core import queries, returns
@@ -20,11 +20,10 @@ from core.returns import Disposition, Received, ReturnStatus
 
 router = APIRouter(tags=["returns"], responses=READ_REFUSALS)
 
-_PRINTABLE = r"^[^\x00]*$"  # also refuses text that is not valid Unicode
 LineRef = Annotated[
-    str, Field(min_length=1, max_length=255, pattern=_PRINTABLE, description="The order line: its line_id or SKU.")
+    str, Field(min_length=1, max_length=255, pattern=PRINTABLE, description="The order line: its line_id or SKU.")
 ]
-Location = Annotated[str, Field(min_length=1, max_length=100, pattern=_PRINTABLE, description="A [locations] code.")]
+Location = Annotated[str, Field(min_length=1, max_length=100, pattern=PRINTABLE, description="A [locations] code.")]
 Units = Annotated[int, Field(le=2**31 - 1)]
 ReturnRef = Annotated[str, Path(min_length=1, max_length=255, description="The return's reference (ret-ORDER-N).")]
 _CHANGES: dict[int | str, dict[str, Any]] = {
@@ -46,9 +45,9 @@ class AskedLine(_In):
 class ReturnAsked(_In):
     lines: list[AskedLine] = Field(min_length=1, max_length=1000, description="Each line once.")
     reason: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=_PRINTABLE, description="A reason code, e.g. wrong_size."
+        default=None, min_length=1, max_length=64, pattern=PRINTABLE, description="A reason code, e.g. wrong_size."
     )
-    note: str | None = Field(default=None, max_length=4000, pattern=_PRINTABLE, description="Kept with the return.")
+    note: str | None = Field(default=None, max_length=4000, pattern=PRINTABLE, description="Kept with the return.")
     return_shipping: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Minor units the customer bears, taken off the refund."
     )
