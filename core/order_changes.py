@@ -151,10 +151,7 @@ def close(
 
 
 def get(conn: Connection, reference: str) -> dict[str, Any]:
-    row = conn.execute(select(order_changes).where(order_changes.c.reference == reference)).mappings().one_or_none()
-    if row is None:
-        raise NotFound(f"no order change {reference!r}; list an order's changes with `omshub edits list --order ID`")
-    return dict(row)
+    return _one(conn, select(order_changes).where(order_changes.c.reference == reference), reference)
 
 
 def list_changes(
@@ -169,7 +166,12 @@ def list_changes(
 
 
 def _locked(conn: Connection, reference: str) -> dict[str, Any]:
+    """The change, its row locked until the transaction ends (two confirmations of one change are serialized)."""
     query = select(order_changes).where(order_changes.c.reference == reference).with_for_update()
+    return _one(conn, query, reference)
+
+
+def _one(conn: Connection, query: Any, reference: str) -> dict[str, Any]:
     row = conn.execute(query).mappings().one_or_none()
     if row is None:
         raise NotFound(f"no order change {reference!r}; list an order's changes with `omshub edits list --order ID`")
