@@ -21,14 +21,14 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from core import bindings, channels, outbox, payments, queries, shipments
+from core import bindings, channels, outbox, payments, queries, shipments, stock_admin
 from core.allocation import ChannelPolicy
 from core.errors import InvalidRequest, NotFound
 from core.fulfillment import RequestStatus, line_share
 from core.model import CanonicalOrder, ChannelReturn, FulfillmentStatus
 from core.money import format_money
 from core.providers import ReturnLine, ReturnRequest
-from core.stock_admin import restock
+from core.stock_admin import Restock
 from core.store.bulk import insert_rows, next_ids
 from core.store.schema import fulfillment_requests, order_lines, orders, return_lines, returns, stock_locations
 
@@ -204,9 +204,10 @@ def take_channel_returns(
     codes = {loc_id: code for code, loc_id in ids.items()}
     allowed = [codes[loc] for loc in policy.locations]
     lines, taking, statuses = _lines_of(conn, list(found)), [], {}
+    shipped = shipments.shipped_units_of(conn, list(found))
     for order_id, registered in found.items():
         by_key = {str(line["line_key"]): line for line in lines[order_id]}
-        recorded = shipments.shipped_units(conn, order_id)
+        recorded = shipped[order_id]
         left = {key: _sent(line, recorded) - int(line["returned_quantity"]) for key, line in by_key.items()}
         for ret in registered:
             wanted, taken = _channel_parts(ret, by_key, left, allowed)
@@ -215,9 +216,8 @@ def take_channel_returns(
                 by_key[key]["returned_quantity"] += came.quantity
         statuses[order_id] = _returned_status(by_key.values(), recorded)
     return_ids = _insert_received(conn, channel, taking, ids, now)
-    for t in taking:
-        for key, came in t.taken.items():
-            _restock(conn, t.lines[key], came, came.location, reference=t.reference, now=now)
+    shelved = [_restock(t.lines[key], got, got.location, t.reference) for t in taking for key, got in t.taken.items()]
+    stock_admin.restock(conn, [r for r in shelved if r is not None], now)
     _count_returned(conn, [(t.order_id, key, came.quantity) for t in taking for key, came in t.taken.items()])
     bound = {t.ret.return_id: return_id for t, return_id in zip(taking, return_ids, strict=True)}
     bindings.bind_many(conn, channel, RETURN_KIND, bound)
@@ -458,9 +458,10 @@ def _take_in(
     return_id, reference, default_location = ret
     by_key = {str(line["line_key"]): line for line in order["lines"]}
     location_ids = channels.location_ids(conn)
+    shelved = []
     for key, came in taken.items():
         where = came.location or default_location
-        _restock(conn, by_key[key], came, where, reference=reference, now=now)
+        shelved.append(_restock(by_key[key], came, where, reference))
         conn.execute(
             update(return_lines)
             .where(return_lines.c.return_id == return_id, return_lines.c.line_key == key)
@@ -470,20 +471,20 @@ def _take_in(
                 location_id=_known(location_ids, where) if where is not None else None,
             )
         )
+    stock_admin.restock(conn, [r for r in shelved if r is not None], now)
     _count_returned(conn, [(int(order["id"]), key, came.quantity) for key, came in taken.items()])
     outbox.append(conn, [_items_returned(int(order["id"]), str(order["channel"]), reference, taken)], now)
 
 
-def _restock(
-    conn: Connection, line: Mapping[str, Any], came: Received, where: str | None, *, reference: str, now: datetime
-) -> None:
-    """Units of a line that holds stock, received for restock, back on the shelf at `where` (a ledger row)."""
+def _restock(line: Mapping[str, Any], came: Received, where: str | None, reference: str) -> Restock | None:
+    """What goes back on the shelf at `where` of a line's received units: those of a line that holds stock,
+    received for restock (None when nothing does)."""
     if came.disposition is not Disposition.restock or not came.quantity or not (line["holds_stock"] and line["sku"]):
-        return
+        return None
     if where is None:
         key = line["line_key"]
         raise InvalidRequest(f"line {key!r}: restock needs a location (give one for the return or the line)")
-    restock(conn, str(line["sku"]), where, came.quantity, reference, now)
+    return Restock(str(line["sku"]), where, came.quantity, reference)
 
 
 def _count_returned(conn: Connection, units: Sequence[tuple[int, str, int]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -241,7 +241,16 @@ def _shipped_line(line: Mapping[str, Any], units: int) -> ShippedLine:
 
 def shipped_units(conn: Connection, order_id: int) -> dict[str, int]:
     """Units of each line of the order the hub has recorded as shipped (by a provider or an operator)."""
-    return _shipped(_rows(conn, order_id))
+    return shipped_units_of(conn, [order_id])[order_id]
+
+
+def shipped_units_of(conn: Connection, order_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """`shipped_units` of each of these orders, with one query."""
+    found: dict[int, list[Mapping[str, Any]]] = {order_id: [] for order_id in order_ids}
+    query = select(shipments.c.order_id, shipments.c.lines).where(shipments.c.order_id.in_(order_ids))
+    for row in conn.execute(query.order_by(shipments.c.id)).mappings():
+        found[row["order_id"]].append(dict(row))
+    return {order_id: _shipped(rows) for order_id, rows in found.items()}
 
 
 def _rows(conn: Connection, order_id: int) -> list[Mapping[str, Any]]:

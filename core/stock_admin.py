@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 
@@ -11,6 +13,7 @@ from core import kits
 from core.channels import location_ids
 from core.errors import OmshubError
 from core.inventory import RESERVED, STOCKED, Movement, write_movements
+from core.store.bulk import fetch_all, in_list
 from core.store.schema import inventory_items, inventory_levels, reservations, stock_movements
 from core.store.upsert import insert_ignore
 
@@ -41,11 +44,28 @@ def adjust_stocked(conn: Connection, sku: str, location: str, delta: int, now: d
     return _change(conn, (sku, location, item_id, loc_id), stocked, reserved, delta, "manual.adjust", now)
 
 
-def restock(conn: Connection, sku: str, location: str, units: int, reference: str, now: datetime) -> None:
-    """Returned units back on the shelf (a bundle's components, for a bundle SKU), one ledger row each."""
-    for part, count in kits.expand(kits.load(conn, {sku}), sku, units):
-        item_id, loc_id, _stocked, _reserved = _lock_level(conn, part, location)
-        write_movements(conn, [Movement(item_id, loc_id, STOCKED, count, "return.restocked", reference)], now)
+class Restock(NamedTuple):
+    """Returned units of a SKU that go back on the shelf at a location."""
+
+    sku: str
+    location: str
+    units: int
+    reference: str
+
+
+def restock(conn: Connection, wanted: Sequence[Restock], now: datetime) -> None:
+    """Returned units back on the shelf (a bundle's components, for a bundle SKU), one ledger row each; the
+    levels are found (or made) and locked together."""
+    if not wanted:
+        return
+    found = kits.load(conn, {r.sku for r in wanted})
+    parts = [(part, r.location, n, r.reference) for r in wanted for part, n in kits.expand(found, r.sku, r.units)]
+    levels = _lock_levels(conn, {(part, location) for part, location, _count, _ref in parts})
+    moves = []
+    for part, location, count, reference in parts:
+        item_id, loc_id, _stocked, _reserved = levels[part, location]
+        moves.append(Movement(item_id, loc_id, STOCKED, count, "return.restocked", reference))
+    write_movements(conn, moves, now)
 
 
 def _change(
@@ -66,22 +86,35 @@ def _change(
 
 
 def _lock_level(conn: Connection, sku: str, location: str) -> tuple[int, int, int, int]:
-    loc_id = location_ids(conn).get(location)
-    if loc_id is None:
-        raise OmshubError(f"unknown stock location {location!r}; add it under [locations] in the config file")
-    if not sku.strip():
-        raise OmshubError("SKU must not be empty")
-    insert_ignore(conn, inventory_items, [{"sku": sku}], keys=["sku"])
-    item_id = conn.execute(select(inventory_items.c.id).where(inventory_items.c.sku == sku)).scalar_one()
-    level = {"item_id": item_id, "location_id": loc_id, "stocked": 0, "reserved": 0, "incoming": 0}
-    insert_ignore(conn, inventory_levels, [level], keys=["item_id", "location_id"])
-    query = select(inventory_levels.c.stocked, inventory_levels.c.reserved).where(
-        inventory_levels.c.item_id == item_id, inventory_levels.c.location_id == loc_id
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    stocked, reserved = conn.execute(query).one()
-    return item_id, loc_id, stocked, reserved
+    return _lock_levels(conn, [(sku, location)])[sku, location]
+
+
+def _lock_levels(
+    conn: Connection, wanted: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+    """(item id, location id, stocked, reserved) of each (SKU, location code), the item and the level made when
+    missing; on PostgreSQL the level rows are locked, in key order, for the transaction."""
+    codes = location_ids(conn)
+    for sku, location in wanted:
+        if location not in codes:
+            raise OmshubError(f"unknown stock location {location!r}; add it under [locations] in the config file")
+        if not sku.strip():
+            raise OmshubError("SKU must not be empty")
+    skus = sorted({sku for sku, _location in wanted})
+    insert_ignore(conn, inventory_items, [{"sku": sku} for sku in skus], keys=["sku"])
+    condition, param = in_list(conn, "sku", skus)
+    item_ids = dict(fetch_all(conn, f"SELECT sku, id FROM inventory_items WHERE {condition}", (param,)))
+    keys = sorted((item_ids[sku], codes[location]) for sku, location in wanted)
+    fresh = [{"item_id": item, "location_id": loc, "stocked": 0, "reserved": 0, "incoming": 0} for item, loc in keys]
+    insert_ignore(conn, inventory_levels, fresh, keys=["item_id", "location_id"])
+    condition, param = in_list(conn, "item_id", sorted({item for item, _loc in keys}))
+    lock = " ORDER BY item_id, location_id FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+    sql = f"SELECT item_id, location_id, stocked, reserved FROM inventory_levels WHERE {condition}{lock}"
+    levels = {(item, loc): (stocked, reserved) for item, loc, stocked, reserved in fetch_all(conn, sql, (param,))}
+    return {
+        (sku, location): (item_ids[sku], codes[location], *levels[item_ids[sku], codes[location]])
+        for sku, location in wanted
+    }
 
 
 @dataclass(frozen=True, slots=True)
