@@ -8,10 +8,12 @@ otherwise never end. Each is a FatalError naming the value. Pages are read with 
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -20,6 +22,7 @@ from core.errors import FatalError
 
 DEFAULT_MAX_PAGES = 10_000
 
+T = TypeVar("T")
 Send = Callable[[httpx.Client, httpx.Request], httpx.Response]
 Records = Callable[[Any], list[Any]]
 
@@ -271,3 +274,34 @@ def _integer(value: Any) -> int | None:
 
 def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+_END: Any = object()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, with the next one read in a helper thread while the caller works on the current one.
+
+    For a walk over pages: the next page is fetched and mapped while the current one is being committed, so
+    the other side's time, the network and the store's own work (which runs outside Python's lock) overlap.
+    The helper runs in a copy of the caller's context (log fields, throttle counting), at most one item ahead.
+    An error reading an item is raised where the caller asks for it. When the caller stops early, the item in
+    flight is waited for and the walk closed, so no request outlives the loop.
+    """
+    context = contextvars.copy_context()
+
+    def step() -> T:
+        return context.run(next, items, _END)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as helper:
+        pending = helper.submit(step)
+        try:
+            while (item := pending.result()) is not _END:
+                pending = helper.submit(step)
+                yield item
+        finally:
+            if not pending.cancel():
+                pending.exception()  # wait for the item in flight; an error in it is not this loop's
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
