@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -279,7 +279,7 @@ def _text(value: Any) -> str | None:
 _END: Any = object()
 
 
-def read_ahead(items: Iterator[T]) -> Iterator[T]:
+def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """`items`, with the next one read in a helper thread while the caller works on the current one.
 
     For a walk over pages: the next page is fetched and mapped while the current one is being committed, so
