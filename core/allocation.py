@@ -70,14 +70,19 @@ def allocate(needs: Sequence[Need], policy: ChannelPolicy, stock: Stock, kits: K
     """Where to reserve `needs`; a need for a bundle SKU is served from its components at one location."""
     if policy.strategy is Strategy.single_location:
         return _single_location(needs, policy.locations, stock, kits)
-    return _by_priority(needs, policy, _Remaining(stock, kits))
+    if kits:
+        return _by_priority(needs, policy, _Remaining(stock, kits))
+    # no bundles: a plain copy of the few levels these needs read
+    return _by_priority(
+        needs, policy, {(n.sku, loc): stock.get((n.sku, loc), 0) for n in needs for loc in policy.locations}
+    )
 
 
-def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, left: _Remaining) -> Allocation:
+def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, left: dict[tuple[str, int], int]) -> Allocation:
     result = Allocation()
     for need in needs:
         picks = _fill_line(need, policy, left)
-        got = sum(p.quantity for p in picks)
+        got = picks[0].quantity if len(picks) == 1 else sum(p.quantity for p in picks)
         if got < need.quantity:
             usable = [max(left[need.sku, loc], 0) for loc in policy.locations]
             before = sum(usable) if policy.allow_split else max(usable, default=0)

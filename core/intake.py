@@ -281,18 +281,19 @@ def _targets(accepted: Accepted, before: StoredOrder | None, rules: Rules) -> li
     order, non_stock = accepted.order, rules.policy.non_stock
     holds_stock = order.status.value not in ("canceled", "draft")
     old_lines = before.lines if before else {}
-    targets = []
+    targets, keys = [], set()
     for line in order.lines:
-        old = old_lines.get(line.key)
-        newly, open_qty = 0, line.open_quantity
+        key = line.key
+        old = old_lines.get(key)
+        newly, open_qty = 0, line.quantity - line.canceled_quantity - line.fulfilled_quantity
         if old is not None and old["sku"] == line.sku:
             newly = max(line.fulfilled_quantity - old["fulfilled_quantity"], 0)
             # units the hub saw leave (a provider's shipment) stay fulfilled though the channel does not know yet
             fulfilled = max(line.fulfilled_quantity, old["hub_fulfilled_quantity"])
             open_qty = max(line.quantity - line.canceled_quantity - fulfilled, 0)
         sku = line.sku if non_stock.holds_stock(line.sku) else None
-        targets.append(LineTarget(line.key, sku, open_qty if holds_stock else 0, newly))
-    keys = {line.key for line in order.lines}
+        targets.append(LineTarget(key, sku, open_qty if holds_stock else 0, newly))
+        keys.add(key)
     targets += [LineTarget(key, old["sku"], 0) for key, old in old_lines.items() if key not in keys]
     return split_pooled(targets, rules.pooled)
 

@@ -235,6 +235,8 @@ class CanonicalOrder(_Model):
 
     @model_validator(mode="after")
     def _returns_fit_their_lines(self) -> CanonicalOrder:
+        if not self.channel_returns:
+            return self
         if len({r.return_id for r in self.channel_returns}) != len(self.channel_returns):
             raise ValueError("channel_returns: two returns share a return_id; give each return its own")
         back: dict[str, int] = {}

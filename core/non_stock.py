@@ -29,6 +29,8 @@ class NonStockSkus:
         """False for a line without a SKU and for a SKU a pattern names."""
         if sku is None:
             return False
+        if not self.patterns:
+            return True
         return sku not in self._exact and not sku.startswith(self._prefixes)
 
     def __eq__(self, other: object) -> bool:

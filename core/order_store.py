@@ -194,10 +194,9 @@ def line_rows(
 
 
 def _tax_line(tax: TaxLine) -> dict[str, Any]:
-    row: dict[str, Any] = {"title": tax.title, "amount": tax.amount}
-    if tax.rate is not None:
-        row["rate"] = tax.rate
-    return row
+    if tax.rate is None:
+        return {"title": tax.title, "amount": tax.amount}
+    return {"title": tax.title, "amount": tax.amount, "rate": tax.rate}
 
 
 def insert_orders(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> list[int]:

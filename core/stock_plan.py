@@ -82,17 +82,18 @@ def settle(
     targets: Sequence[LineTarget],
 ) -> StockOutcome:
     out = StockOutcome()
-    order_of = {loc: i for i, loc in enumerate(policy.locations)}
+    order_of: dict[int, int] = {}
     needs = []
     for target in targets:
         before = current.get(target.key)
         if before is None:
-            line = LineStock(target.sku)
+            line, short = LineStock(target.sku), target.open_quantity
         else:
+            order_of = order_of or {loc: i for i, loc in enumerate(policy.locations)}
             line = _start(book, out, reference, before, target)
             _consume(book, out, reference, line, target, order_of)
             _trim(book, out, reference, line, target, order_of)
-        short = target.open_quantity - line.held
+            short = target.open_quantity - line.held
         if target.sku is not None and short > 0:
             needs.append(Need(target.key, target.sku, short))
         out.lines[target.key] = line

@@ -32,11 +32,14 @@ class Totals(NamedTuple):
 
 def price_lines(order: CanonicalOrder) -> list[PricedLine]:
     """Spread the order-level discount over lines by their net amount, to the minor unit."""
-    nets = [ln.quantity * ln.unit_price - ln.discount for ln in order.lines]
-    shares = spread(order.order_discount, nets)
+    lines = order.lines
+    if order.order_discount:
+        shares = spread(order.order_discount, [ln.quantity * ln.unit_price - ln.discount for ln in lines])
+    else:
+        shares = [0] * len(lines)
     return [
-        PricedLine(line=ln, order_discount_share=share, tax_total=sum(t.amount for t in ln.tax_lines))
-        for ln, share in zip(order.lines, shares, strict=True)
+        PricedLine(ln, share, ln.tax_lines[0].amount if len(ln.tax_lines) == 1 else sum(t.amount for t in ln.tax_lines))
+        for ln, share in zip(lines, shares, strict=True)
     ]
 
 
@@ -44,8 +47,9 @@ def compute_totals(order: CanonicalOrder, lines: list[PricedLine]) -> Totals:
     subtotal = discount = 0
     tax = order.shipping_tax
     for p in lines:
-        subtotal += p.subtotal
-        discount += p.discount_total
+        ln = p.line
+        subtotal += ln.quantity * ln.unit_price
+        discount += ln.discount + p.order_discount_share
         tax += p.tax_total
     total = subtotal - discount + order.shipping_total + (0 if order.taxes_included else tax)
     return Totals(subtotal, discount, order.shipping_total, tax, total)

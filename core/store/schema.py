@@ -170,7 +170,6 @@ stock_movements = Table(
     Column("reason", String(64), nullable=False),
     Column("reference", String(255)),
     Column("created_at", UTCDateTime, nullable=False),
-    Index("ix_stock_movements_item_location", "item_id", "location_id"),
 )
 
 outbox = Table(
