@@ -31,7 +31,7 @@ from cli import (
 from cli.context import Hub
 from config import logging as log_setup
 from config import settings
-from config.runtime import tune_gc
+from config.runtime import tune_runtime
 from connectors import registry
 from core.clock import SystemClock
 from core.errors import OmshubError
@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    tune_gc()
+    tune_runtime()
     sys.exit(main())
 
 
 def main_entry() -> None:
     """Console-script entry point (`omshub`)."""
-    tune_gc()
+    tune_runtime()
     sys.exit(main())

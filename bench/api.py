@@ -34,7 +34,7 @@ import httpx  # noqa: E402
 
 from bench.ingest import per_location, prepare, synthetic_order, timed_intake  # noqa: E402
 from bench.pull import free_port  # noqa: E402
-from config.runtime import tune_gc  # noqa: E402
+from config.runtime import tune_runtime  # noqa: E402
 
 PAGE = 250
 """Orders per transaction, in the direct intake as in the API's."""
@@ -135,7 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     orders = [synthetic_order(n, args.skus) for n in range(args.orders)]
     bodies = [json.dumps(orders[i : i + args.batch]).encode() for i in range(0, args.orders, args.batch)]
-    tune_gc()  # as run.py does for the hub process (the server's included)
+    tune_runtime()  # as run.py does for the hub process (the server's included)
     with tempfile.TemporaryDirectory() as tmp:
         direct, direct_cpu = direct_rates(Path(tmp), orders, args.skus)
         with server(Path(tmp), args.skus, args.orders) as (base, proc):

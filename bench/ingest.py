@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config.runtime import tune_gc
+from config.runtime import tune_runtime
 from core import channels, stock_admin
 from core.channels import ChannelSpec, LocationSpec
 from core.clock import SystemClock
@@ -103,7 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = prepare(url, args.skus, per_location(args.orders, args.skus))
-        tune_gc()  # as run.py does for the hub process
+        tune_runtime()  # as run.py does for the hub process
         pages = (
             [synthetic_order(n, args.skus) for n in range(first, min(first + args.page, args.orders))]
             for first in range(0, args.orders, args.page)

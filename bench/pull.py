@@ -28,7 +28,7 @@ import httpx  # noqa: E402
 
 import run  # noqa: E402
 from cli.context import load_config_into_store  # noqa: E402
-from config.runtime import tune_gc  # noqa: E402
+from config.runtime import tune_runtime  # noqa: E402
 from core.runs import Trigger  # noqa: E402
 from core.store import migrate  # noqa: E402
 
@@ -116,7 +116,7 @@ def main() -> None:
             migrate.upgrade(hub.engine)
             load_config_into_store(hub)
             job = hub.catalog().get("pull-orders", "shop")
-            tune_gc()
+            tune_runtime()
             started = time.perf_counter()
             report = hub.runner().run(
                 job.key, job.work, trigger=Trigger.manual, deadline=job.schedule.deadline, bookmark=job.bookmark()

@@ -52,7 +52,7 @@ def to_minor(amount: str | int | Decimal, currency: str) -> int:
     four decimals for two-decimal currencies). Floats are refused: they have already lost cents.
     """
     if isinstance(amount, str):
-        exact = _plain_decimal(amount, exponent(currency))
+        exact = _plain_text(amount, currency)
         if exact is not None:
             return exact
     if not isinstance(amount, (str, int, Decimal)) or isinstance(amount, bool):
@@ -67,6 +67,12 @@ def to_minor(amount: str | int | Decimal, currency: str) -> int:
     except InvalidOperation:
         raise ValueError(f"amount {amount!r} is not a decimal number of a representable size") from None
     return int(scaled)
+
+
+@lru_cache(maxsize=8192)
+def _plain_text(text: str, currency: str) -> int | None:
+    """`_plain_decimal` in the currency's places, remembered: the same prices and amounts recur on every page."""
+    return _plain_decimal(text, exponent(currency))
 
 
 def _plain_decimal(text: str, places: int) -> int | None:
