@@ -6,6 +6,7 @@ are not waited for)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,8 @@ log = structlog.get_logger("omshub.fulfillment")
 
 
 def receive(conn: Connection, provider: str, shipment: ProviderShipment, now: datetime) -> int | None:
-    """Take in one shipment; the order's id, or None when it was taken in before or is of no request of ours."""
+    """Take in one shipment; the order's id, or None when it was taken in before, is of no request of ours or
+    carries nothing the order still has to ship."""
     reference = f"{provider}:{shipment.provider_ref}"
     if conn.execute(select(shipment_rows.c.id).where(shipment_rows.c.reference == reference)).first():
         return None
@@ -33,7 +35,12 @@ def receive(conn: Connection, provider: str, shipment: ProviderShipment, now: da
     if request is None:
         log.warning("shipment.unknown_request", provider=provider, shipment=shipment.provider_ref)
         return None
-    parcel = _parcel(request["lines"], shipment.lines)
+    parcel = _parcel(request["lines"], shipment.lines, _room(conn, int(request["order_id"])))
+    unplaced = sum(units for _sku, units in shipment.lines) - sum(parcel.values())
+    if unplaced:  # units of no line of the request, or beyond what is left of the order's lines: nothing to record
+        log.warning("shipment.units_beyond_order", provider=provider, shipment=shipment.provider_ref, units=unplaced)
+    if not parcel:
+        return None
     location = str(request["location_code"])
     report = ShipmentReport(
         str(request["order_id"]), location, parcel, shipment.tracking, reference=reference, shipped_already=True
@@ -74,16 +81,28 @@ def _request(conn: Connection, reference: str) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
-def _parcel(requested: list[dict[str, Any]], shipped: tuple[tuple[str, int], ...]) -> dict[str, int]:
-    """Shipped (SKU, units) onto the request's lines (line key → units), in line order for repeated SKUs."""
+def _room(conn: Connection, order_id: int) -> dict[str, int]:
+    """Units of each line of the order not recorded as shipped yet (canceled ones included: they may still leave)."""
+    shipped = shipments.shipped_units(conn, order_id)
+    query = select(order_lines.c.line_key, order_lines.c.quantity).where(order_lines.c.order_id == order_id)
+    return {key: int(quantity) - shipped.get(key, 0) for key, quantity in conn.execute(query)}
+
+
+def _parcel(
+    requested: list[dict[str, Any]], shipped: tuple[tuple[str, int], ...], room: Mapping[str, int]
+) -> dict[str, int]:
+    """Shipped (SKU, units) onto the request's lines (line key → units), in line order for repeated SKUs: a note
+    names SKUs, not lines, so each line takes no more than the request asked for it and than is left of it once
+    earlier notes are counted (`room`)."""
     parcel: dict[str, int] = {}
     for sku, units in shipped:
         left = units
         for line in requested:
+            key = line["line_key"]
             if line["sku"] == sku and left:
-                take = min(left, int(line["quantity"]) - parcel.get(line["line_key"], 0))
+                take = min(left, min(int(line["quantity"]), room.get(key, 0)) - parcel.get(key, 0))
                 if take > 0:
-                    parcel[line["line_key"]] = parcel.get(line["line_key"], 0) + take
+                    parcel[key] = parcel.get(key, 0) + take
                     left -= take
     return parcel
 

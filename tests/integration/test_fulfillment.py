@@ -127,6 +127,46 @@ def test_a_split_shipment_deducts_stock_once_per_note_and_moves_the_order_to_shi
     assert shipped == {"a": 2, "b": 1} and notices == 2
 
 
+def test_two_lines_of_one_sku_shipped_over_two_notes_count_what_the_first_note_took(engine, clock):
+    """A note names SKUs, not lines: its units go to the request's lines of that SKU in line order, each line
+    taking only what is left of it once earlier notes are counted."""
+    setup_hub(engine, stock={("MUG", "near"): 5})
+    ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"), line("MUG", 1, line_id="b"))], clock=clock)
+    provider = FakeFulfillmentProvider()
+    release_and_send(engine, clock, provider)
+    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
+    provider.shipped = [
+        ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 1),)),
+        ProviderShipment("note-2", "ful-1-near-bp", "near", (("MUG", 2),)),
+    ]
+    report = run(engine, clock, "pull-shipments", work)
+    assert report.status.value == "success", report.error_message
+    assert levels(engine) == {("MUG", "near"): (2, 0)}
+    with engine.connect() as conn:
+        shipped = dict(conn.execute(select(order_lines.c.line_key, order_lines.c.shipped_quantity)).all())
+        assert conn.execute(select(orders.c.fulfillment_status)).scalar_one() == "shipped"
+        assert check(conn) == []
+    assert shipped == {"a": 2, "b": 1}
+
+
+def test_a_note_carrying_more_than_the_order_has_left_records_what_fits_and_the_run_goes_on(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5})
+    ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"))], clock=clock)
+    provider = FakeFulfillmentProvider()
+    release_and_send(engine, clock, provider)
+    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
+    provider.shipped = [
+        ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 3),)),
+        ProviderShipment("note-2", "ful-1-near-bp", "near", (("MUG", 1),)),
+    ]
+    report = run(engine, clock, "pull-shipments", work)
+    assert report.status.value == "success", report.error_message
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(order_lines.c.line_key, order_lines.c.shipped_quantity)).all()) == {"a": 2}
+        assert check(conn) == []
+    assert levels(engine) == {("MUG", "near"): (3, 0)}
+
+
 def test_the_channels_next_version_does_not_undo_what_the_provider_shipped(engine, clock):
     setup_hub(engine, stock={("MUG", "near"): 5})
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"))], clock=clock)
