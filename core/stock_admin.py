@@ -107,10 +107,12 @@ def _lock_levels(
     keys = sorted((item_ids[sku], codes[location]) for sku, location in wanted)
     fresh = [{"item_id": item, "location_id": loc, "stocked": 0, "reserved": 0, "incoming": 0} for item, loc in keys]
     insert_ignore(conn, inventory_levels, fresh, keys=["item_id", "location_id"])
-    condition, param = in_list(conn, "item_id", sorted({item for item, _loc in keys}))
+    by_item, items = in_list(conn, "item_id", sorted({item for item, _loc in keys}))
+    at_location, places = in_list(conn, "location_id", sorted({loc for _item, loc in keys}))
     lock = " ORDER BY item_id, location_id FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    sql = f"SELECT item_id, location_id, stocked, reserved FROM inventory_levels WHERE {condition}{lock}"
-    levels = {(item, loc): (stocked, reserved) for item, loc, stocked, reserved in fetch_all(conn, sql, (param,))}
+    sql = f"SELECT item_id, location_id, stocked, reserved FROM inventory_levels WHERE {by_item} AND {at_location}"
+    found = fetch_all(conn, sql + lock, (items, places))
+    levels = {(item, loc): (stocked, reserved) for item, loc, stocked, reserved in found}
     return {
         (sku, location): (item_ids[sku], codes[location], *levels[item_ids[sku], codes[location]])
         for sku, location in wanted
