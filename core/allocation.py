@@ -82,7 +82,7 @@ def _by_priority(needs: Sequence[Need], policy: ChannelPolicy, left: dict[tuple[
     result = Allocation()
     for need in needs:
         picks = _fill_line(need, policy, left)
-        got = picks[0].quantity if len(picks) == 1 else sum(p.quantity for p in picks)
+        got = sum(p.quantity for p in picks)
         if got < need.quantity:
             usable = [max(left[need.sku, loc], 0) for loc in policy.locations]
             before = sum(usable) if policy.allow_split else max(usable, default=0)

@@ -285,7 +285,7 @@ def _targets(accepted: Accepted, before: StoredOrder | None, rules: Rules) -> li
     for line in order.lines:
         key = line.key
         old = old_lines.get(key)
-        newly, open_qty = 0, line.quantity - line.canceled_quantity - line.fulfilled_quantity
+        newly, open_qty = 0, line.open_quantity
         if old is not None and old["sku"] == line.sku:
             newly = max(line.fulfilled_quantity - old["fulfilled_quantity"], 0)
             # units the hub saw leave (a provider's shipment) stay fulfilled though the channel does not know yet

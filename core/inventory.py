@@ -68,11 +68,9 @@ class StockBook:
         return self._available
 
     def reserve(self, sku: str, location_id: int, quantity: int, reference: str) -> None:
-        if sku not in self.kits:  # the common case, without building the list of parts
+        if sku not in self.kits:  # the common case (a plain SKU), without building its list of parts
             self._available[sku, location_id] -= quantity
-            self._moves.append(
-                Movement(self.item_ids[sku], location_id, RESERVED, quantity, "order.reserved", reference)
-            )
+            self._move(sku, location_id, RESERVED, quantity, "order.reserved", reference)
             return
         for part, units in kits.expand(self.kits, sku, quantity):
             self._available[part, location_id] -= units

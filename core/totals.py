@@ -37,19 +37,15 @@ def price_lines(order: CanonicalOrder) -> list[PricedLine]:
         shares = spread(order.order_discount, [ln.quantity * ln.unit_price - ln.discount for ln in lines])
     else:
         shares = [0] * len(lines)
-    return [
-        PricedLine(ln, share, ln.tax_lines[0].amount if len(ln.tax_lines) == 1 else sum(t.amount for t in ln.tax_lines))
-        for ln, share in zip(lines, shares, strict=True)
-    ]
+    return [PricedLine(ln, share, sum(t.amount for t in ln.tax_lines)) for ln, share in zip(lines, shares, strict=True)]
 
 
 def compute_totals(order: CanonicalOrder, lines: list[PricedLine]) -> Totals:
     subtotal = discount = 0
     tax = order.shipping_tax
     for p in lines:
-        ln = p.line
-        subtotal += ln.quantity * ln.unit_price
-        discount += ln.discount + p.order_discount_share
+        subtotal += p.subtotal
+        discount += p.discount_total
         tax += p.tax_total
     total = subtotal - discount + order.shipping_total + (0 if order.taxes_included else tax)
     return Totals(subtotal, discount, order.shipping_total, tax, total)
