@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import msgspec
 import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
@@ -340,8 +341,8 @@ def error_for_transport(exc: httpx.RequestError, request: httpx.Request, *, idem
     return RetryableError(f"{where} failed ({what})")
 
 
-def json_body(response: httpx.Response) -> Any:
-    """The decoded JSON body of a successful response.
+def json_body(response: httpx.Response, decode: Callable[[bytes], Any] = orjson.loads) -> Any:
+    """The decoded JSON body of a successful response (`decode` may read it into typed structs instead).
 
     A body that is not JSON is a RetryableError, not a SkippableRecord: it is the whole answer that went wrong
     (a proxy's or a maintenance HTML page, a cut-off body), not one bad record. We cannot tell which records it
@@ -349,8 +350,8 @@ def json_body(response: httpx.Response) -> Any:
     reading the page again later loses nothing.
     """
     try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
+        return decode(response.content)
+    except (orjson.JSONDecodeError, msgspec.DecodeError):
         kind = response.headers.get("Content-Type", "no content type")
         raise RetryableError(
             f"{describe(response.request)} answered {response.status_code} with a body that is not JSON"

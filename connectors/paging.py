@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import httpx
+import orjson
 
 from connectors.http import RetryPolicy, describe, json_body, looks_secret, send
 from core.errors import FatalError
@@ -59,16 +60,18 @@ def iterate_pages(
     *,
     records: Records,
     send: Send = _send_with_defaults,
+    decode: Callable[[bytes], Any] = orjson.loads,
 ) -> Iterator[Page]:
     """Walk the pages lazily: the next page is only requested once the caller asks for it, so each page can be
-    committed before the next is fetched, and only one page is held at a time."""
+    committed before the next is fetched, and only one page is held at a time. `decode` reads a body (JSON into
+    Python objects unless told otherwise); `records` finds the page's records in what it returns."""
     walk = _Walk(paginator, {paginator.position(first_request)})
     request: httpx.Request | None = first_request
     number = 1
     while request is not None:
         response = send(client, request)
         walk.check_body(response, number)
-        body = json_body(response)
+        body = json_body(response, decode)
         page = Page(number, _records_of(records, body, response), response, body)
         yield page
         request = paginator.next_request(request, page)

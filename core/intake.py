@@ -39,6 +39,7 @@ from core.model import CanonicalOrder, ChannelReturn
 from core.order_events import order_events
 from core.order_store import KnownOrder, StoredOrder
 from core.quarantine import Rejected
+from core.raw_json import value_of
 from core.reservations import write_reservations
 from core.stock_plan import LineTarget, StockOutcome, settle, split_pooled
 from core.store.bulk import insert_rows
@@ -272,7 +273,7 @@ def _changed_within_the_same_tick(
         and a.order.changed_at == known[ext].upstream_updated_at
     }
     stored = order_store.load_raw(conn, list(tied))
-    return {oid: a for oid, a in tied.items() if stored.get(oid) != a.order.raw}
+    return {oid: a for oid, a in tied.items() if stored.get(oid) != value_of(a.order.raw)}
 
 
 def _targets(accepted: Accepted, before: StoredOrder | None, rules: Rules) -> list[LineTarget]:

@@ -12,9 +12,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from core.clock import as_utc
 from core.money import exponent
+from core.raw_json import RawJson
 
 
 class OrderStatus(StrEnum):
@@ -213,7 +215,9 @@ class CanonicalOrder(_Model):
         default_factory=list,
         description="returns registered in the channel; their units are part of their lines' returned_quantity",
     )
-    raw: dict[str, Any] | None = Field(default=None, description="the channel payload, kept for audit")
+    raw: dict[str, Any] | SkipJsonSchema[RawJson] | None = Field(
+        default=None, description="the channel payload, kept for audit"
+    )
 
     @field_validator("currency")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from core.raw_json import value_of
 from core.store.bulk import execute_many, in_list, write_datetime
 from core.store.schema import quarantine
 from core.store.upsert import upsert
@@ -26,7 +27,7 @@ class Rejected:
 def fingerprint(rejected: Rejected) -> str:
     if rejected.external_id:
         return rejected.external_id
-    digest = hashlib.sha256(orjson.dumps(rejected.payload, option=orjson.OPT_SORT_KEYS, default=str))
+    digest = hashlib.sha256(orjson.dumps(value_of(rejected.payload), option=orjson.OPT_SORT_KEYS, default=str))
     return "sha256:" + digest.hexdigest()
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from connectors.base import (
@@ -28,12 +29,15 @@ from connectors.base import (
 )
 from connectors.http import HttpSettings, RetryPolicy, Sender, json_body, make_client, sender_within
 from connectors.paging import LinkHeaderPaginator, iterate_pages
-from connectors.shopify import payment_notes, webhooks
+from connectors.shopify import payment_notes, schema, webhooks
 from connectors.shopify.mapper import map_page
 from connectors.shopify.pacing import CallLimitPacer
+from connectors.shopify.schema import ORDER_LIST, OrderList, Payload
 from core.errors import FatalError, OmshubError, RequestRejected
+from core.model import CanonicalOrder
 from core.payment_failures import PaymentFailureNotice
 from core.publish import WHOLE_CHANNEL, Published
+from core.quarantine import Rejected
 
 _IDS_PER_READ = 50
 """inventory_levels.json takes at most 50 inventory item ids per request."""
@@ -131,8 +135,12 @@ class ShopifyConnector:
     def _pages(self, first: httpx.Request, time_left: float | None) -> Iterator[OrderPage]:
         sender = self._sender(time_left)
         codes = {str(shop_id): code for code, shop_id in self.settings.location_ids.items()}  # where returns go
-        for page in iterate_pages(self.client, first, LinkHeaderPaginator(), records=_orders, send=sender):
-            yield OrderPage(map_page(page.records, locations=codes), len(page.records), _last_change(page.records))
+        pages = iterate_pages(
+            self.client, first, LinkHeaderPaginator(), decode=_order_list, records=_orders, send=sender
+        )
+        for page in pages:
+            mapped = map_page(page.records, locations=codes)
+            yield OrderPage(mapped, len(page.records), _last_change(page.records, mapped))
 
     def push_levels(
         self, levels: Sequence[Published], *, items: Mapping[str, str], time_left: float | None = None
@@ -263,10 +271,16 @@ def _no_location(code: str) -> str:
     return f"location {code!r} has no Shopify id in location_ids"
 
 
-def _orders(body: Any) -> list[Any]:
-    if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
-        raise FatalError("orders.json answered without an 'orders' list")
-    return list(body["orders"])
+def _order_list(content: bytes) -> OrderList:
+    """An orders.json body, each order left as its own JSON text (see connectors.shopify.schema)."""
+    try:
+        return ORDER_LIST.decode(content)
+    except msgspec.ValidationError:
+        raise FatalError("orders.json answered without an 'orders' list") from None
+
+
+def _orders(body: OrderList) -> list[msgspec.Raw]:
+    return body.orders
 
 
 def _levels(body: Any) -> list[Any]:
@@ -281,17 +295,13 @@ def _products(body: Any) -> list[Any]:
     return list(body["products"])
 
 
-def _last_change(raw_orders: list[Any]) -> datetime | None:
-    moments = []
-    for raw in raw_orders:
-        value = raw.get("updated_at") if isinstance(raw, dict) else None
-        try:
-            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            moments.append(moment.astimezone(UTC))
-    return max(moments, default=None)
+def _last_change(records: Sequence[Payload], mapped: Sequence[CanonicalOrder | Rejected]) -> datetime | None:
+    """The latest `updated_at` of the page, of the orders that were not taken in as well."""
+    moments = [
+        order.updated_at if isinstance(order, CanonicalOrder) else schema.last_change(record)
+        for record, order in zip(records, mapped, strict=True)
+    ]
+    return max((moment.astimezone(UTC) for moment in moments if moment is not None), default=None)
 
 
 SHOPIFY = ConnectorType(name="shopify", options=ShopifyOptions, credentials=("access_token",), build=ShopifyConnector)

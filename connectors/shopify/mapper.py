@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from pydantic import ValidationError
 
 from connectors.shopify import schema
-from connectors.shopify.schema import ShopifyOrder, parse_order
+from connectors.shopify.schema import Payload, ShopifyOrder, parse_order
 from core.errors import SkippableRecord
 from core.model import CanonicalOrder, FulfillmentStatus, OrderStatus, PaymentStatus
 from core.money import exponent, format_money, to_minor
 from core.quarantine import Rejected
+from core.raw_json import RawJson
 from core.validation import describe_errors
 
 _PAYMENT_STATUS = {
@@ -46,24 +48,30 @@ _FULFILLMENT_STATUS = {
 
 
 def map_page(
-    raw_orders: list[dict[str, Any]], *, locations: Mapping[str, str] | None = None
+    records: Sequence[Payload], *, locations: Mapping[str, str] | None = None
 ) -> list[CanonicalOrder | Rejected]:
-    """Map a page; an order that cannot be mapped becomes a Rejected (quarantined by intake), the page goes on.
-    `locations` maps Shopify location ids to hub location codes (the channel's location_ids, turned around)."""
-    return [_map_one(raw, locations or {}) for raw in raw_orders]
+    """Map a page of orders, each its own JSON text; an order that cannot be mapped becomes a Rejected (quarantined
+    by intake) and the page goes on. `locations` maps Shopify location ids to hub location codes (the channel's
+    location_ids, turned around)."""
+    return [_map_one(record, locations or {}) for record in records]
 
 
-def _map_one(raw: dict[str, Any], locations: Mapping[str, str]) -> CanonicalOrder | Rejected:
+def _map_one(record: Payload, locations: Mapping[str, str]) -> CanonicalOrder | Rejected:
     try:
-        return to_canonical(parse_order(raw), raw, locations=locations)
+        return map_order(record, locations=locations)
     except SkippableRecord as exc:
-        return Rejected(exc.external_id or schema.raw_id(raw), exc.reason, raw)
+        return Rejected(exc.external_id or schema.raw_id(record), exc.reason, _kept(record))
 
 
-def to_canonical(
-    order: ShopifyOrder, raw: dict[str, Any], *, locations: Mapping[str, str] | None = None
-) -> CanonicalOrder:
-    """The canonical order of one validated Shopify order; raises SkippableRecord naming what does not fit."""
+def map_order(record: Payload, *, locations: Mapping[str, str] | None = None) -> CanonicalOrder:
+    """The canonical order of one Shopify order's JSON text, which it keeps as its raw payload; raises
+    SkippableRecord naming what does not fit."""
+    try:
+        raw = RawJson.of(memoryview(record))
+    except UnicodeDecodeError as exc:
+        reason = f"order: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise SkippableRecord(reason, external_id=schema.raw_id(record)) from None
+    order = parse_order(record)
     try:
         return CanonicalOrder.model_validate(_fields(order, raw, locations or {}))
     except _Unmappable as exc:
@@ -73,11 +81,19 @@ def to_canonical(
         raise SkippableRecord(reason, external_id=str(order.id)) from None
 
 
+def _kept(record: Payload) -> RawJson | str:
+    """What quarantine keeps of an order that was not taken in: its text, as far as it is text."""
+    try:
+        return RawJson.of(memoryview(record))
+    except UnicodeDecodeError:
+        return str(record, "utf-8", errors="replace")
+
+
 class _Unmappable(ValueError):
     """A payload fact the canonical order cannot express; the message names the Shopify field."""
 
 
-def _fields(order: ShopifyOrder, raw: dict[str, Any], locations: Mapping[str, str]) -> dict[str, Any]:
+def _fields(order: ShopifyOrder, raw: RawJson, locations: Mapping[str, str]) -> dict[str, Any]:
     currency = _shop_currency(order)
     _refuse_unmapped_charges(order, currency)
     _check_refunds(order, currency)
@@ -168,7 +184,7 @@ def _came_back(order: ShopifyOrder) -> dict[int, list[_Back]]:
     for r, refund in enumerate(order.refunds):
         for part in refund.refund_line_items:
             kind = part.restock_type or ("legacy_restock" if refund.restock else "no_restock")
-            parts.setdefault(part.line_item_id, []).append((r, part.model_copy(update={"restock_type": kind})))
+            parts.setdefault(part.line_item_id, []).append((r, msgspec.structs.replace(part, restock_type=kind)))
     found = {}
     for item in order.line_items:
         mine = parts.get(item.id, [])
@@ -237,7 +253,7 @@ def _with_returns(fulfillment: FulfillmentStatus, lines: Sequence[Mapping[str, A
 
 
 def _tax_line(tax: schema.TaxLine, currency: str) -> dict[str, Any]:
-    return {"title": tax.title, "rate": tax.rate, "amount": _shop(tax.price, tax.price_set, currency)}
+    return {"title": tax.title, "rate": schema.rate_text(tax.rate), "amount": _shop(tax.price, tax.price_set, currency)}
 
 
 def _stated_totals(order: ShopifyOrder, currency: str, shipping_discount: int) -> dict[str, int | None]:
@@ -368,11 +384,11 @@ def _shop_currency(order: ShopifyOrder) -> str:
 
 def _shop(plain: str, money_set: schema.MoneySet | None, currency: str) -> int:
     """The shop-currency amount: the `*_set.shop_money` twin where present, else the plain field."""
-    return to_minor(plain if money_set is None else money_set["shop_money"]["amount"], currency)
+    return to_minor(plain if money_set is None else money_set.shop_money.amount, currency)
 
 
 def _set_amount(money_set: schema.MoneySet | None, currency: str) -> int:
-    return 0 if money_set is None else to_minor(money_set["shop_money"]["amount"], currency)
+    return 0 if money_set is None else to_minor(money_set.shop_money.amount, currency)
 
 
 def _allocated(allocations: Iterable[schema.DiscountAllocation], currency: str) -> int:

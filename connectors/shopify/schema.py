@@ -1,115 +1,109 @@
-"""The Shopify order fields the mapper reads (Admin REST 2024-xx); every other field is ignored.
+"""The Shopify order fields the mapper reads (Admin REST 2024-xx); every other field is skipped unread.
 
-Validation is deliberately shallow and cheap: the types and the decimal pattern of money strings are
-checked inside pydantic-core, with Python callbacks only for the few fields Shopify sends as JSON numbers.
+An order is decoded straight from its JSON text into these structs (msgspec): a page of 250 orders of ~8 KB is
+split into one slice per order, each slice decoded on its own (so one bad order does not cost the page) and kept
+as the order's raw payload. Validation is the structs' types and bounds, plus a check of every money string
+against the decimal pattern; a failure names the field as a path into the order.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
-from pydantic import ValidationError as _ValidationError
-from typing_extensions import TypedDict
+import msgspec
+import orjson
 
-from connectors import payload
-from connectors.payload import raw_id as raw_id
 from core.errors import SkippableRecord
 
-_DECIMAL = r"^[0-9]{1,13}(\.[0-9]{1,6})?$"
-_DECIMAL_RE = re.compile(_DECIMAL)
+_DECIMAL_RE = re.compile(r"[0-9]{1,13}(\.[0-9]{1,6})?")
 _MAX_EXACT_DIGITS = 15
 
-# Money is a decimal string ("19.99") everywhere except in refund lines. A JSON number here is refused:
-# it has been through a float. Converted to minor units by core.money.to_minor in the mapper.
-Amount = Annotated[str, Strict(), StringConstraints(pattern=_DECIMAL)]
+Amount = str
+"""Money is a decimal string ("19.99") everywhere except in refund lines; checked by `_Priced.__post_init__`. A JSON
+number is refused: it has been through a float. Converted to minor units by core.money.to_minor in the mapper."""
+
+Payload = bytes | msgspec.Raw
+"""One order's JSON text: a slice of a page's body, or a body of its own."""
+
+Units = Annotated[int, msgspec.Meta(ge=0)]
+Moment = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
-def _exact_amount(value: Any) -> Decimal:
-    """`refund_line_items[].subtotal/total_tax` arrive as JSON numbers, so a JSON parser hands us floats.
-
-    The float's repr is the shortest text that reads back as the same float, so any literal of at most 15
-    significant digits (every real amount) comes back with its exact value; longer ones are indistinguishable
-    from float noise and are refused. Parsing whole bodies with `parse_float=Decimal` would be exact as
-    well, but it rules out orjson and turns every number of every payload into a Decimal for two fields.
-    Decimals (from such a parser) and decimal strings are accepted as they are.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError(f"{value!r} is not an amount")
-    if isinstance(value, str) and not _DECIMAL_RE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a decimal amount such as '19.99'")
-    amount = Decimal(repr(value) if isinstance(value, float) else value)  # inf/nan parse, and are refused below
-    if not amount.is_finite() or amount < 0 or len(amount.as_tuple().digits) > _MAX_EXACT_DIGITS:
-        raise ValueError(f"{value!r} is not an exact non-negative amount")
-    return amount
+class _Shopify(msgspec.Struct, frozen=True, kw_only=True):
+    pass
 
 
-def _rate_text(value: Any) -> Any:
-    """Tax rates are JSON numbers (0.09975); the canonical order keeps them as text. Not money."""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return str(value)
-    return value
+@lru_cache(maxsize=8192)
+def _is_amount(text: str) -> bool:
+    return _DECIMAL_RE.fullmatch(text) is not None
 
 
-ExactAmount = Annotated[Decimal, BeforeValidator(_exact_amount)]
-Rate = Annotated[str | None, BeforeValidator(_rate_text)]
+class _Priced(_Shopify, frozen=True, kw_only=True):
+    """A struct with money strings, named in `_amounts`, each checked once decoded."""
+
+    _amounts: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name in self._amounts:
+            value = getattr(self, name)
+            if not _is_amount(value):
+                raise ValueError(f"{name}: {value!r} is not a decimal amount such as '19.99'")
 
 
-class _Shopify(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Money(TypedDict):
+class Money(_Priced, frozen=True, kw_only=True):
+    _amounts = ("amount",)
     amount: Amount
 
 
-class MoneySet(TypedDict):
-    """The `*_set` twin of a money field; only the shop-currency side is read.
-
-    Typed dicts rather than models: an order carries dozens of these, and a dict is cheaper to build.
-    """
+class MoneySet(_Shopify, frozen=True, kw_only=True):
+    """The `*_set` twin of a money field; only the shop-currency side is read."""
 
     shop_money: Money
 
 
-class TaxLine(_Shopify):
+class TaxLine(_Priced, frozen=True, kw_only=True):
+    _amounts = ("price",)
     title: str
-    rate: Rate = None
+    rate: float | int | str | None = None
+    """A JSON number (0.09975); the canonical order keeps it as text (`rate_text`). Not money."""
     price: Amount
     price_set: MoneySet | None = None
 
 
-class DiscountAllocation(_Shopify):
+class DiscountAllocation(_Priced, frozen=True, kw_only=True):
+    _amounts = ("amount",)
     amount: Amount
     amount_set: MoneySet | None = None
 
 
-class LineItem(_Shopify):
+class LineItem(_Priced, frozen=True, kw_only=True):
+    _amounts = ("price",)
     id: int
     sku: str | None = None
     title: str
     variant_title: str | None = None
-    quantity: int = Field(ge=1, description="the original quantity")
-    current_quantity: int = Field(ge=0, description="quantity minus units removed by edits and refunds")
-    fulfillable_quantity: int = Field(ge=0)
+    quantity: Annotated[int, msgspec.Meta(ge=1, description="the original quantity")]
+    current_quantity: Annotated[Units, msgspec.Meta(description="quantity minus units removed by edits and refunds")]
+    fulfillable_quantity: Units
     price: Amount
     price_set: MoneySet | None = None
     discount_allocations: list[DiscountAllocation] = []
     tax_lines: list[TaxLine] = []
 
 
-class ShippingLine(_Shopify):
+class ShippingLine(_Priced, frozen=True, kw_only=True):
+    _amounts = ("price",)
     price: Amount
     price_set: MoneySet | None = None
     discount_allocations: list[DiscountAllocation] = []
     tax_lines: list[TaxLine] = []
 
 
-class Address(_Shopify):
+class Address(_Shopify, frozen=True, kw_only=True):
     first_name: str | None = None
     last_name: str | None = None
     company: str | None = None
@@ -122,7 +116,7 @@ class Address(_Shopify):
     phone: str | None = None
 
 
-class Customer(_Shopify):
+class Customer(_Shopify, frozen=True, kw_only=True):
     email: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -132,43 +126,56 @@ class Customer(_Shopify):
 RestockType = Literal["no_restock", "cancel", "return", "legacy_restock"]
 
 
-class RefundLineItem(_Shopify):
+class RefundLineItem(_Shopify, frozen=True, kw_only=True):
     line_item_id: int
-    quantity: int = Field(ge=0)
-    restock_type: RestockType | None = Field(default=None, description="absent in old payloads: see Refund.restock")
-    location_id: int | None = Field(default=None, description="where restocked units went")
-    subtotal: ExactAmount
-    total_tax: ExactAmount
+    quantity: Units
+    restock_type: RestockType | None = None
+    """Absent in old payloads: see Refund.restock."""
+    location_id: int | None = None
+    """Where restocked units went."""
+    subtotal: Decimal
+    total_tax: Decimal
+
+    def __post_init__(self) -> None:
+        """`subtotal` and `total_tax` are JSON numbers. They are read from the number's text, so every real amount
+        comes back exact; more than 15 significant digits cannot be told from float noise and are refused."""
+        for name in ("subtotal", "total_tax"):
+            amount: Decimal = getattr(self, name)
+            if not amount.is_finite() or amount < 0 or len(amount.as_tuple().digits) > _MAX_EXACT_DIGITS:
+                raise ValueError(f"{name}: {amount} is not an exact non-negative amount")
 
 
-class Refund(_Shopify):
+class Refund(_Shopify, frozen=True, kw_only=True):
     id: int | None = None
     restock: bool = False
     refund_line_items: list[RefundLineItem] = []
 
 
-class FulfillmentLineItem(_Shopify):
-    id: int = Field(description="the order's line item id")
-    quantity: int = Field(ge=0)
+class FulfillmentLineItem(_Shopify, frozen=True, kw_only=True):
+    id: int
+    """The order's line item id."""
+    quantity: Units
 
 
-class Fulfillment(_Shopify):
-    status: str | None = Field(default=None, description="pending, open, success, cancelled, error or failure")
+class Fulfillment(_Shopify, frozen=True, kw_only=True):
+    status: str | None = None
+    """pending, open, success, cancelled, error or failure."""
     line_items: list[FulfillmentLineItem] = []
 
 
-class ShopifyOrder(_Shopify):
+class ShopifyOrder(_Priced, frozen=True, kw_only=True):
+    _amounts = ("total_line_items_price", "total_discounts", "total_tax", "total_price", "total_tip_received")
     id: int
     name: str | None = None
     email: str | None = None
     contact_email: str | None = None
     phone: str | None = None
     note: str | None = None
-    created_at: AwareDatetime | None = None
-    processed_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
-    cancelled_at: AwareDatetime | None = None
-    closed_at: AwareDatetime | None = None
+    created_at: Moment | None = None
+    processed_at: Moment | None = None
+    updated_at: Moment | None = None
+    cancelled_at: Moment | None = None
+    closed_at: Moment | None = None
     currency: str
     financial_status: str | None = None
     fulfillment_status: str | None = None
@@ -188,19 +195,96 @@ class ShopifyOrder(_Shopify):
     customer: Customer | None = None
     shipping_address: Address | None = None
     billing_address: Address | None = None
-    line_items: list[LineItem] = Field(min_length=1)
+    line_items: Annotated[list[LineItem], msgspec.Meta(min_length=1)]
     shipping_lines: list[ShippingLine] = []
     refunds: list[Refund] = []
     fulfillments: list[Fulfillment] = []
 
 
-def parse_order(raw: Any) -> ShopifyOrder:
-    """Validate one order payload; a payload that does not fit raises SkippableRecord naming the fields."""
+class OrderList(msgspec.Struct, frozen=True):
+    """An `orders.json` body: each order left as its own slice of JSON text."""
+
+    orders: list[msgspec.Raw]
+
+
+class _Head(msgspec.Struct, frozen=True):
+    """What is read of an order that does not decode: its id and its last change."""
+
+    id: int | str | None = None
+    updated_at: str | None = None
+
+
+_ORDER = msgspec.json.Decoder(ShopifyOrder)
+_HEAD = msgspec.json.Decoder(_Head)
+ORDER_LIST = msgspec.json.Decoder(OrderList)
+
+
+def parse_order(payload: Payload) -> ShopifyOrder:
+    """Decode one order's JSON text; a payload that does not fit raises SkippableRecord naming the field."""
     try:
-        return ShopifyOrder.model_validate(raw)
-    except _ValidationError as exc:
-        raise SkippableRecord(describe(exc), external_id=raw_id(raw)) from None
+        return _ORDER.decode(payload)
+    except msgspec.ValidationError as exc:
+        raise SkippableRecord(describe(exc, payload), external_id=raw_id(payload)) from None
 
 
-def describe(exc: _ValidationError) -> str:
-    return payload.describe(exc, system="Shopify", example="19.99")
+def raw_id(payload: Payload) -> str | None:
+    """The order's `id` as text, if it has a usable one."""
+    head = _head(payload)
+    return None if head is None or head.id in (None, "") else str(head.id)
+
+
+def last_change(payload: Payload) -> datetime | None:
+    """The order's `updated_at`, when it is a time with its offset."""
+    head = _head(payload)
+    try:
+        moment = datetime.fromisoformat(head.updated_at) if head is not None and head.updated_at else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _head(payload: Payload) -> _Head | None:
+    try:
+        return _HEAD.decode(payload)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+
+
+def rate_text(rate: float | int | str | None) -> str | None:
+    """A tax rate as text: a float's repr is the shortest text that reads back as the same number."""
+    return repr(rate) if isinstance(rate, float) else None if rate is None else str(rate)
+
+
+def describe(exc: msgspec.ValidationError, payload: Payload) -> str:
+    """ "line_items[2].price: 'abc' is not a decimal amount such as '19.99'", from msgspec's
+    "price: 'abc' is not … - at `$.line_items[2]`"."""
+    message, _, where = str(exc).partition(" - at `$")
+    path = where.rstrip("`").lstrip(".")
+    if message.startswith("Object missing required field `"):
+        return f"{_joined(path, message.split('`')[1])}: missing"
+    field, colon, detail = message.partition(": ")
+    if colon and field.isidentifier():  # a check of ours names the field in its message
+        path, message = _joined(path, field), detail
+    if message.startswith("Expected `str`, got `") and message.endswith(("`int`", "`float`")):
+        value = _value_at(payload, path)
+        shown = "a number" if value is None else repr(value)
+        return f"{path}: {shown} is a JSON number where Shopify sends a string (amounts are decimal strings)"
+    return f"{path or 'order'}: {message}"
+
+
+def _joined(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+_STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
+
+
+def _value_at(payload: Payload, path: str) -> Any:
+    """The value at a path such as `line_items[0].price` (only for messages: the payload is decoded again)."""
+    value: Any = orjson.loads(bytes(payload))
+    for key, index in _STEP.findall(path):
+        try:
+            value = value[int(index)] if index else value[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Column, Connection, Table, text
 
-from core.store.types import UTCDateTime
+from core.store.types import UTCDateTime, json_text
 
 Converter = Callable[[Any], Any]
 
@@ -78,7 +78,7 @@ def _converter(dialect: str, column: Column[Any]) -> Converter | None:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
+    return None if value is None else json_text(value)
 
 
 @lru_cache(maxsize=4096)

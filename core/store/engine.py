@@ -13,16 +13,14 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-
-def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+from core.store.types import json_text
 
 
 def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, json_serializer=_json_dumps, json_deserializer=orjson.loads, **options)
+    engine = create_engine(parsed, json_serializer=json_text, json_deserializer=orjson.loads, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
+
+from core.raw_json import RawJson, as_fragment
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,3 +37,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def json_text(value: Any) -> str:
+    """What a Json column holds for `value`; a payload kept as text (RawJson) is written as it came."""
+    if isinstance(value, RawJson):
+        return value.text
+    return orjson.dumps(value, default=as_fragment).decode()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import func, select
 
 from core import bookmarks
 from core.allocation import ShortagePolicy, Strategy
 from core.bookmarks import Bookmark
 from core.intake import ingest
-from core.queries import get_order, list_quarantine
+from core.quarantine import Rejected
+from core.queries import get_order, get_quarantined, list_quarantine
+from core.raw_json import RawJson
 from core.stock_admin import check
 from core.store.schema import bindings, order_lines, orders, outbox, reservations
 from tests.support import levels, line, order, setup_hub
@@ -213,3 +216,26 @@ def test_a_change_stamped_with_the_same_second_and_no_version_is_applied_when_th
     assert ingest(engine, "web", [versioned], clock=clock).updated == 1
     same_version = order("1", line("SKU-A", 2), minutes=1, upstream_version=3, raw={"id": 1, "status": "other"})
     assert ingest(engine, "web", [same_version], clock=clock).unchanged == 1, "a version decides where there is one"
+
+
+def test_a_payload_kept_as_text_is_stored_as_it_came_and_compared_by_its_value(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 5})
+    text = '{"id": 1, "status": "pending", "total": 12.50, "note": "Café ☕"}'
+    ingest(engine, "web", [order("1", line("SKU-A", 2), payment_status="awaiting", raw=RawJson(text))], clock=clock)
+    with engine.connect() as conn:
+        assert conn.execute(select(orders.c.raw)).scalar_one() == orjson.loads(text)
+    respaced = RawJson(text.replace(": ", ":"))
+    again = ingest(engine, "web", [order("1", line("SKU-A", 2), payment_status="awaiting", raw=respaced)], clock=clock)
+    assert (again.updated, again.unchanged) == (0, 1), "the same payload in other spacing is the same state"
+    paid = RawJson(text.replace("pending", "processing"))
+    result = ingest(engine, "web", [order("1", line("SKU-A", 2), payment_status="captured", raw=paid)], clock=clock)
+    assert result.updated == 1
+
+
+def test_a_rejected_record_kept_as_text_is_quarantined_with_its_payload(engine, clock):
+    setup_hub(engine)
+    text = '{"id": 7, "total_price": "abc", "nested": {"unicode": "Łódź"}}'
+    ingest(engine, "web", [Rejected("7", "total_price: 'abc' is not a decimal amount", RawJson(text))], clock=clock)
+    with engine.connect() as conn:
+        [entry] = list_quarantine(conn)
+        assert get_quarantined(conn, entry["id"])["payload"] == orjson.loads(text)

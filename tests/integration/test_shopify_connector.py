@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from connectors.base import ChannelSettings, Window
 from connectors.shopify.connector import ShopifyConnector, ShopifyOptions
 from core import bindings, bookmarks, runs, stock_admin
-from core.errors import CredentialsRejected
+from core.errors import CredentialsRejected, FatalError, RetryableError
+from core.model import CanonicalOrder
 from core.publish import Published, PublishPlan, PublishRule
+from core.quarantine import Rejected
 from core.runs import RunStatus, Trigger
 from core.store.schema import orders, quarantine
 from jobs.pull_orders import pull_orders
@@ -397,3 +399,24 @@ def test_read_levels_asks_for_fifty_items_at_a_time_at_the_mapped_locations(cloc
     assert [len(c.request.url.params["inventory_item_ids"].split(",")) for c in route.calls] == [50, 10]
     assert len(shown) == 60 and shown["SKU-007", "near"] == 900007 % 7
     assert ("SKU-000", "far") not in shown and ("NEW", "near") not in shown
+
+
+@respx.mock
+def test_an_answer_that_is_not_json_is_retryable_and_one_without_an_orders_list_is_fatal(clock):
+    window = Window(clock.now() - timedelta(hours=1), clock.now())
+    cut = httpx.Response(200, text='{"orders": [{"id": 1, "name": "#10', headers={"Content-Type": "application/json"})
+    respx.get(f"{API}/orders.json").mock(side_effect=[cut, httpx.Response(200, json={"order": {"id": 1}})])
+    with pytest.raises(RetryableError, match="not JSON"):
+        list(connector().order_pages(window))
+    with pytest.raises(FatalError, match="without an 'orders' list"):
+        list(connector().order_pages(window))
+
+
+@respx.mock
+def test_the_last_change_of_a_page_counts_the_orders_that_were_not_taken_in(clock):
+    guest, broken = fixture("pos_guest"), fixture("broken_price")
+    broken["updated_at"] = "2030-01-02T03:04:05-05:00"
+    respx.get(f"{API}/orders.json").mock(return_value=page([guest, broken]))
+    [first] = connector().order_pages(Window(clock.now() - timedelta(hours=1), clock.now()))
+    assert [type(o) for o in first.orders] == [CanonicalOrder, Rejected]
+    assert first.last_changed == datetime(2030, 1, 2, 8, 4, 5, tzinfo=UTC)

@@ -28,14 +28,14 @@ def _raw(name: str) -> dict[str, Any]:
 
 
 def _map(raw: dict[str, Any], locations: dict[str, str] = LOCATIONS) -> CanonicalOrder:
-    [mapped] = map_page([raw], locations=locations)
+    [mapped] = map_page([json.dumps(raw).encode()], locations=locations)
     assert isinstance(mapped, CanonicalOrder), mapped
     assert isinstance(validate_one(mapped), Accepted)
     return mapped
 
 
 def _rejected(raw: dict[str, Any]) -> str:
-    [mapped] = map_page([raw], locations=LOCATIONS)
+    [mapped] = map_page([json.dumps(raw).encode()], locations=LOCATIONS)
     assert isinstance(mapped, Rejected)
     return mapped.reason
 

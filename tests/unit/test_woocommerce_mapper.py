@@ -241,7 +241,7 @@ def test_identity_times_addresses_and_note_are_translated() -> None:
 
 def test_coupon_codes_stay_in_raw_only() -> None:
     order = _order(EUR)
-    assert order.raw is not None and order.raw["coupon_lines"][0]["code"] == "willkommen10"
+    assert isinstance(order.raw, dict) and order.raw["coupon_lines"][0]["code"] == "willkommen10"
     assert "willkommen10" not in (order.notes or "")
 
 
