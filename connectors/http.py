@@ -351,7 +351,7 @@ def json_body(response: httpx.Response, decode: Callable[[bytes], Any] = orjson.
     """
     try:
         return decode(response.content)
-    except (orjson.JSONDecodeError, msgspec.DecodeError):
+    except (orjson.JSONDecodeError, msgspec.DecodeError, RecursionError):
         kind = response.headers.get("Content-Type", "no content type")
         raise RetryableError(
             f"{describe(response.request)} answered {response.status_code} with a body that is not JSON"

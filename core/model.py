@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from core.clock import as_utc
 from core.money import exponent
-from core.raw_json import RawJson
+from core.raw_json import Payload
 
 
 class OrderStatus(StrEnum):
@@ -215,9 +214,7 @@ class CanonicalOrder(_Model):
         default_factory=list,
         description="returns registered in the channel; their units are part of their lines' returned_quantity",
     )
-    raw: dict[str, Any] | SkipJsonSchema[RawJson] | None = Field(
-        default=None, description="the channel payload, kept for audit"
-    )
+    raw: Payload | None = Field(default=None, description="the channel payload, kept for audit")
 
     @field_validator("currency")
     @classmethod

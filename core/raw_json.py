@@ -3,21 +3,22 @@
 Decoding a page into Python objects only to write each order's payload out again as JSON costs more than
 reading the fields the hub uses. A connector that reads its pages with a typed decoder keeps each record's
 own slice of the body instead: the store writes the text as it is (see `core.store.types.json_text`), and it is
-parsed only where a payload is compared or shown.
+parsed only where a payload is compared or shown (`json_value`, which the store reads JSON columns with too).
 """
 
 from __future__ import annotations
 
-from typing import Any, final
+import json
+from typing import Annotated, Any, final
 
 import orjson
-from pydantic import GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler, PlainValidator, WithJsonSchema
 from pydantic_core import CoreSchema, core_schema
 
 
 @final
 class RawJson:
-    """One JSON value as text; trusted to be valid JSON, as the decoder that checked it hands it over."""
+    """One JSON value as text, as the decoder that checked its syntax hands it over."""
 
     __slots__ = ("text",)
 
@@ -32,7 +33,7 @@ class RawJson:
 
     def value(self) -> Any:
         """The payload as Python objects."""
-        return orjson.loads(self.text)
+        return json_value(self.text)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RawJson) and self.text == other.text
@@ -54,8 +55,22 @@ def value_of(payload: Any) -> Any:
     return payload.value() if isinstance(payload, RawJson) else payload
 
 
-def as_fragment(value: Any) -> orjson.Fragment:
-    """orjson's `default` hook: a RawJson is written as its text, unchanged."""
-    if isinstance(value, RawJson):
-        return orjson.Fragment(value.text)
-    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+def json_value(text: str | bytes) -> Any:
+    """JSON text as Python objects. A decoder that skips a value checks its syntax, not whether a number fits a
+    double: orjson refuses `1e400`, so such a text is read by the standard library instead (as infinity)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def _payload(value: Any) -> dict[str, Any] | RawJson:
+    if isinstance(value, dict | RawJson):
+        return value
+    raise ValueError("the channel payload must be a JSON object")
+
+
+Payload = Annotated[
+    dict[str, Any] | RawJson, PlainValidator(_payload), WithJsonSchema({"type": "object", "additionalProperties": True})
+]
+"""A channel payload as decoded JSON or as the text it came in."""

@@ -2,8 +2,9 @@
 
 An order is decoded straight from its JSON text into these structs (msgspec): a page of 250 orders of ~8 KB is
 split into one slice per order, each slice decoded on its own (so one bad order does not cost the page) and kept
-as the order's raw payload. Validation is the structs' types and bounds, plus a check of every money string
-against the decimal pattern; a failure names the field as a path into the order.
+as the order's raw payload. Validation is the structs' types and bounds, plus a check of every amount (decimal
+strings against the decimal pattern, the JSON numbers of refund lines read exactly from their text); the first
+failure is reported, named as a path into the order.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
-import orjson
 
+from connectors import payload
 from core.errors import SkippableRecord
 
 _DECIMAL_RE = re.compile(r"[0-9]{1,13}(\.[0-9]{1,6})?")
+_NUMBER_RE = re.compile(rb"[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _MAX_EXACT_DIGITS = 15
 
 Amount = str
@@ -133,16 +135,40 @@ class RefundLineItem(_Shopify, frozen=True, kw_only=True):
     """Absent in old payloads: see Refund.restock."""
     location_id: int | None = None
     """Where restocked units went."""
-    subtotal: Decimal
-    total_tax: Decimal
+    subtotal_text: msgspec.Raw = msgspec.field(name="subtotal")
+    total_tax_text: msgspec.Raw = msgspec.field(name="total_tax")
 
     def __post_init__(self) -> None:
-        """`subtotal` and `total_tax` are JSON numbers. They are read from the number's text, so every real amount
-        comes back exact; more than 15 significant digits cannot be told from float noise and are refused."""
-        for name in ("subtotal", "total_tax"):
-            amount: Decimal = getattr(self, name)
-            if not amount.is_finite() or amount < 0 or len(amount.as_tuple().digits) > _MAX_EXACT_DIGITS:
-                raise ValueError(f"{name}: {amount} is not an exact non-negative amount")
+        _exact_amount(self.subtotal_text, "subtotal")
+        _exact_amount(self.total_tax_text, "total_tax")
+
+    @property
+    def subtotal(self) -> Decimal:
+        return _exact_amount(self.subtotal_text, "subtotal")
+
+    @property
+    def total_tax(self) -> Decimal:
+        return _exact_amount(self.total_tax_text, "total_tax")
+
+
+def _exact_amount(raw: msgspec.Raw, name: str) -> Decimal:
+    """`refund_line_items[].subtotal/total_tax` are JSON numbers (a decimal string is taken as well), read from
+    their text, so exactly. More than 15 significant digits is what a float written out in full looks like
+    (0.1 + 0.2 → 0.30000000000000004): such an amount is refused, as are those the decimal pattern would refuse."""
+    text = bytes(raw)
+    if text.startswith(b'"'):
+        words = msgspec.json.decode(text, type=str)
+        if not _is_amount(words):
+            raise ValueError(f"{name}: {words!r} is not a decimal amount such as '19.99'")
+        return Decimal(words)
+    if not _NUMBER_RE.fullmatch(text):
+        raise ValueError(f"{name}: {text.decode(errors='replace')} is not a non-negative amount")
+    amount = Decimal(text.decode())
+    exact = amount.normalize()
+    _sign, digits, exponent = exact.as_tuple()
+    if not isinstance(exponent, int) or len(digits) > _MAX_EXACT_DIGITS or exact.adjusted() > 12 or exponent < -6:
+        raise ValueError(f"{name}: {text.decode()} is not an exact amount (at most 13 digits, 6 decimals)")
+    return amount
 
 
 class Refund(_Shopify, frozen=True, kw_only=True):
@@ -208,10 +234,10 @@ class OrderList(msgspec.Struct, frozen=True):
 
 
 class _Head(msgspec.Struct, frozen=True):
-    """What is read of an order that does not decode: its id and its last change."""
+    """What is read of an order that does not decode: its id and its last change, whatever their types."""
 
-    id: int | str | None = None
-    updated_at: str | None = None
+    id: Any = None
+    updated_at: Any = None
 
 
 _ORDER = msgspec.json.Decoder(ShopifyOrder)
@@ -219,33 +245,35 @@ _HEAD = msgspec.json.Decoder(_Head)
 ORDER_LIST = msgspec.json.Decoder(OrderList)
 
 
-def parse_order(payload: Payload) -> ShopifyOrder:
+def parse_order(record: Payload) -> ShopifyOrder:
     """Decode one order's JSON text; a payload that does not fit raises SkippableRecord naming the field."""
     try:
-        return _ORDER.decode(payload)
+        return _ORDER.decode(record)
     except msgspec.ValidationError as exc:
-        raise SkippableRecord(describe(exc, payload), external_id=raw_id(payload)) from None
+        reason = payload.describe_decoded(exc, record, system="Shopify")
+        raise SkippableRecord(reason, external_id=raw_id(record)) from None
 
 
-def raw_id(payload: Payload) -> str | None:
+def raw_id(record: Payload) -> str | None:
     """The order's `id` as text, if it has a usable one."""
-    head = _head(payload)
-    return None if head is None or head.id in (None, "") else str(head.id)
+    head = _head(record)
+    return None if head is None else payload.id_text(head.id)
 
 
-def last_change(payload: Payload) -> datetime | None:
+def last_change(record: Payload) -> datetime | None:
     """The order's `updated_at`, when it is a time with its offset."""
-    head = _head(payload)
+    head = _head(record)
+    stamp = head.updated_at if head is not None else None
     try:
-        moment = datetime.fromisoformat(head.updated_at) if head is not None and head.updated_at else None
+        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
     except ValueError:
         return None
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
-def _head(payload: Payload) -> _Head | None:
+def _head(record: Payload) -> _Head | None:
     try:
-        return _HEAD.decode(payload)
+        return _HEAD.decode(record)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
 
@@ -253,38 +281,3 @@ def _head(payload: Payload) -> _Head | None:
 def rate_text(rate: float | int | str | None) -> str | None:
     """A tax rate as text: a float's repr is the shortest text that reads back as the same number."""
     return repr(rate) if isinstance(rate, float) else None if rate is None else str(rate)
-
-
-def describe(exc: msgspec.ValidationError, payload: Payload) -> str:
-    """ "line_items[2].price: 'abc' is not a decimal amount such as '19.99'", from msgspec's
-    "price: 'abc' is not … - at `$.line_items[2]`"."""
-    message, _, where = str(exc).partition(" - at `$")
-    path = where.rstrip("`").lstrip(".")
-    if message.startswith("Object missing required field `"):
-        return f"{_joined(path, message.split('`')[1])}: missing"
-    field, colon, detail = message.partition(": ")
-    if colon and field.isidentifier():  # a check of ours names the field in its message
-        path, message = _joined(path, field), detail
-    if message.startswith("Expected `str`, got `") and message.endswith(("`int`", "`float`")):
-        value = _value_at(payload, path)
-        shown = "a number" if value is None else repr(value)
-        return f"{path}: {shown} is a JSON number where Shopify sends a string (amounts are decimal strings)"
-    return f"{path or 'order'}: {message}"
-
-
-def _joined(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-_STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
-
-
-def _value_at(payload: Payload, path: str) -> Any:
-    """The value at a path such as `line_items[0].price` (only for messages: the payload is decoded again)."""
-    value: Any = orjson.loads(bytes(payload))
-    for key, index in _STEP.findall(path):
-        try:
-            value = value[int(index)] if index else value[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return value

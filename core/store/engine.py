@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from core.raw_json import json_value
 from core.store.types import json_text
 
 
@@ -20,7 +20,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, json_serializer=json_text, json_deserializer=orjson.loads, **options)
+    engine = create_engine(parsed, json_serializer=json_text, json_deserializer=json_value, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
-from core.raw_json import RawJson, as_fragment
+from core.raw_json import RawJson
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -43,4 +43,4 @@ def json_text(value: Any) -> str:
     """What a Json column holds for `value`; a payload kept as text (RawJson) is written as it came."""
     if isinstance(value, RawJson):
         return value.text
-    return orjson.dumps(value, default=as_fragment).decode()
+    return orjson.dumps(value).decode()

@@ -302,6 +302,10 @@ def _overdiscount(o: dict[str, Any]) -> None:
         (REFUNDED, _line(0, current_quantity=2), "line_items[0].current_quantity: 0 units removed, but refunds"),
         (REFUNDED, _refund_line(line_item_id=1), "refunds[0].refund_line_items[0].line_item_id: 1 is not a line"),
         (REFUNDED, _refund_line(subtotal=0.1 + 0.2), "subtotal: 0.30000000000000004 is not an exact"),
+        (REFUNDED, _refund_line(subtotal=1e26), "subtotal: 1e+26 is not an exact amount"),
+        (REFUNDED, _refund_line(subtotal=-45.0), "subtotal: -45.0 is not a non-negative amount"),
+        (REFUNDED, _refund_line(subtotal="4_5"), "subtotal: '4_5' is not a decimal amount"),
+        (REFUNDED, _refund_line(total_tax="1e26"), "total_tax: '1e26' is not a decimal amount"),
         (REFUNDED, _refund_line(total_tax=13.27), "line_items[0]: refunds return 58.27 USD with tax"),
     ],
 )
@@ -318,6 +322,10 @@ def test_a_payload_that_does_not_fit_is_rejected_with_the_field_named(
 def test_refund_amounts_sent_as_json_numbers_are_read_exactly() -> None:
     part = parse_order(_text(_raw(REFUNDED))).refunds[0].refund_line_items[0]
     assert (part.subtotal, part.total_tax) == (Decimal("45.0"), Decimal("3.27"))
+    padded = _text(_raw(REFUNDED)).replace(b'"subtotal": 45.0', b'"subtotal": 45.000000000000000000', 1)
+    assert parse_order(padded).refunds[0].refund_line_items[0].subtotal == Decimal("45")
+    as_text = _map(_changed(REFUNDED, _refund_line(subtotal="45.00")))
+    assert as_text.model_dump(exclude={"raw"}) == _order(REFUNDED).model_dump(exclude={"raw"})
 
 
 def test_the_payload_is_kept_as_the_text_shopify_sent() -> None:
@@ -335,6 +343,12 @@ def test_an_order_that_is_not_utf8_text_is_rejected_and_kept_and_the_page_goes_o
     assert isinstance(rejected, Rejected) and rejected.external_id == str(_raw(CAD)["id"])
     assert "order: not UTF-8 text (invalid continuation byte" in rejected.reason
     assert isinstance(rejected.payload, str) and "Caf\ufffd " in rejected.payload
+
+
+def test_an_order_whose_stamps_have_the_wrong_type_is_still_quarantined_under_its_id() -> None:
+    raw = _changed("broken_price", _top(updated_at=True))
+    [rejected] = map_page([_text(raw)])
+    assert isinstance(rejected, Rejected) and rejected.external_id == "5881234512345"
 
 
 def test_a_missing_field_is_named() -> None:
