@@ -1,25 +1,25 @@
 """Metrics read from the store at scrape time, so every process serving /metrics reports the same truth.
 
-Counters here are counts of rows that are never deleted (orders, run history), so they only grow.
+Counters here are counts of rows that are never deleted (orders) or totals that only grow (runs, added up as each
+finishes), so they only grow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 import structlog
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
-from sqlalchemy import ColumnElement, Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock
 from core.fulfillment import RELEASABLE
 from core.model import FulfillmentStatus, OrderStatus
 from core.outbox import OutboxStatus
-from core.runs import RunStatus
-from core.store.schema import job_runs, orders, outbox, quarantine, reservations, stock_locations
+from core.runs import RunStatus, last_success
+from core.store.schema import job_run_totals, orders, outbox, quarantine, reservations, stock_locations
 
 log = structlog.get_logger("omshub.api")
 
@@ -107,7 +107,7 @@ def _outbox(conn: Connection) -> Iterator[Metric]:
 
 
 def _runs(conn: Connection) -> Iterator[Metric]:
-    r = job_runs.c
+    """From the runs' totals, kept as each run finishes (core.runs), not from the whole history."""
     key = ["job", "channel"]
     runs = CounterMetricFamily("omshub_runs", "Job runs by how they ended", labels=[*key, "status"])
     failures = CounterMetricFamily(
@@ -125,36 +125,32 @@ def _runs(conn: Connection) -> Iterator[Metric]:
         labels=["channel", "job"],
     )
     duration = SummaryMetricFamily("omshub_run_duration_seconds", "Duration of finished runs", labels=key)
+    t = job_run_totals.c
     for job, channel, status, count in conn.execute(
-        select(r.job, r.channel, r.status, func.count()).group_by(r.job, r.channel, r.status)
+        select(t.job, t.channel, t.status, func.sum(t.runs)).group_by(t.job, t.channel, t.status)
     ):
         runs.add_metric([job, channel, status], count)
-    failed = [s.value for s in FAILED]
-    by_category = select(r.job, r.channel, r.error_category, func.count()).where(r.status.in_(failed))
-    for job, channel, category, count in conn.execute(by_category.group_by(r.job, r.channel, r.error_category)):
+    by_category = select(t.job, t.channel, t.error_category, func.sum(t.runs)).where(
+        t.status.in_([s.value for s in FAILED])
+    )
+    for job, channel, category, count in conn.execute(by_category.group_by(t.job, t.channel, t.error_category)):
         failures.add_metric([job, channel, category or "unknown"], count)
         if category == RATE_LIMITED:
             throttled.add_metric([channel, job], count)
-    seconds = _seconds(conn, r.started_at, r.finished_at)
-    totals = select(r.job, r.channel, func.count(), func.sum(seconds), func.sum(r.pushed), func.sum(r.throttled))
-    for job, channel, count, total, units, slowed in conn.execute(
-        totals.where(r.finished_at.is_not(None)).group_by(r.job, r.channel)
-    ):
-        duration.add_metric([job, channel], count, float(total or 0))
-        pushed.add_metric([job, channel], int(units or 0))
-        answers.add_metric([channel, job], int(slowed or 0))
+    totals = select(t.job, t.channel, func.sum(t.runs), func.sum(t.seconds), func.sum(t.pushed), func.sum(t.throttled))
+    for job, channel, count, seconds, units, slowed in conn.execute(totals.group_by(t.job, t.channel)):
+        duration.add_metric([job, channel], count, float(seconds))
+        pushed.add_metric([job, channel], int(units))
+        answers.add_metric([channel, job], int(slowed))
     yield from (runs, failures, throttled, answers, pushed, duration, _last_success(conn))
 
 
 def _last_success(conn: Connection) -> Metric:
-    r = job_runs.c
     last = GaugeMetricFamily(
         "omshub_last_success_timestamp_seconds", "When each job last finished successfully", labels=["job", "channel"]
     )
-    query = select(r.job, r.channel, func.max(r.finished_at)).where(r.status == RunStatus.success.value)
-    for job, channel, finished in conn.execute(query.group_by(r.job, r.channel)):
-        if finished is not None:
-            last.add_metric([job, channel], finished.timestamp())
+    for (job, channel), finished in last_success(conn).items():
+        last.add_metric([job, channel], finished.timestamp())
     return last
 
 
@@ -178,9 +174,3 @@ def _oldest_unshipped(conn: Connection, now: datetime) -> Metric:
         if placed is not None:
             age.add_metric([channel], max((now - placed).total_seconds(), 0.0))
     return age
-
-
-def _seconds(conn: Connection, start: ColumnElement[datetime], end: ColumnElement[datetime]) -> ColumnElement[Any]:
-    if conn.dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0

@@ -2,7 +2,9 @@
 
 A lease on (job, channel) makes sure one run at a time does that work, across processes and
 machines sharing the database; it expires, so a crashed holder frees it. Every run, scheduled or
-manual, leaves a row: what ran, why, how it ended, what it counted and how far it read.
+manual, leaves a row: what ran, why, how it ended, what it counted and how far it read. A finished
+run is also added to its (job, channel, status, error category) totals in the same transaction, which
+status and metrics read instead of the ever-growing history.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, true, update
 
-from core.store.schema import job_leases, job_runs
+from core.store.schema import job_leases, job_run_totals, job_runs
 from core.store.upsert import dialect_insert
 
 
@@ -100,21 +102,22 @@ def close_abandoned(
     run without a lease, a run still going long past its deadline is taken for dead."""
     job, channel = key
     stale = job_runs.c.started_at < started_before if started_before is not None else true()
-    conn.execute(
-        update(job_runs)
-        .where(
+    end = RunEnd(
+        RunStatus.aborted,
+        RunCounts(),
+        error_category="abandoned",
+        error_message="the process running it stopped without finishing; its lease expired",
+    )
+    found = conn.execute(
+        select(job_runs.c.id).where(
             job_runs.c.job == job,
             job_runs.c.channel == channel,
             job_runs.c.status == RunStatus.running.value,
             stale,
         )
-        .values(
-            status=RunStatus.aborted.value,
-            finished_at=now,
-            error_category="abandoned",
-            error_message="the process running it stopped without finishing; its lease expired",
-        )
     )
+    for run_id in found.scalars().all():
+        _close(conn, run_id, end, now, counts=False)
 
 
 def start_run(
@@ -135,16 +138,48 @@ def start_run(
 
 
 def finish_run(conn: Connection, run_id: int, end: RunEnd, now: datetime) -> None:
+    _close(conn, run_id, end, now, counts=True)
+
+
+def _close(conn: Connection, run_id: int, end: RunEnd, now: datetime, *, counts: bool) -> None:
+    """End the run's row (with its counts, unless the run died without reporting them) and add it to its totals."""
+    ended = {
+        "status": end.status.value,
+        "finished_at": now,
+        "error_category": end.error_category,
+        "error_message": end.error_message,
+        **({"bookmark_after": end.bookmark_after, **end.counts.as_row()} if counts else {}),
+    }
+    r = job_runs.c
+    closed = update(job_runs).where(r.id == run_id).values(ended)
+    job, channel, started, pushed, throttled = conn.execute(
+        closed.returning(r.job, r.channel, r.started_at, r.pushed, r.throttled)
+    ).one()
+    t = job_run_totals.c
+    row = {
+        "job": job,
+        "channel": channel,
+        "status": end.status.value,
+        "error_category": end.error_category or "",
+        "runs": 1,
+        "seconds": (now - started).total_seconds(),
+        "pushed": pushed,
+        "throttled": throttled,
+        "last_finished_at": now,
+        "last_run_id": run_id,
+    }
+    added = dialect_insert(conn, job_run_totals).values(row)
     conn.execute(
-        update(job_runs)
-        .where(job_runs.c.id == run_id)
-        .values(
-            status=end.status.value,
-            finished_at=now,
-            bookmark_after=end.bookmark_after,
-            error_category=end.error_category,
-            error_message=end.error_message,
-            **end.counts.as_row(),
+        added.on_conflict_do_update(
+            index_elements=["job", "channel", "status", "error_category"],
+            set_={
+                "runs": t.runs + 1,
+                "seconds": t.seconds + added.excluded.seconds,
+                "pushed": t.pushed + added.excluded.pushed,
+                "throttled": t.throttled + added.excluded.throttled,
+                "last_finished_at": added.excluded.last_finished_at,
+                "last_run_id": added.excluded.last_run_id,
+            },
         )
     )
 
@@ -172,10 +207,11 @@ def history(
 def last_finished(conn: Connection, job: str) -> dict[str, dict[str, Any]]:
     """Each channel's latest finished run of `job` that got to the end (success or partial), by channel."""
     done = [RunStatus.success.value, RunStatus.partial.value]
+    t = job_run_totals.c
     latest = (
-        select(job_runs.c.channel, func.max(job_runs.c.id).label("id"))
-        .where(job_runs.c.job == job, job_runs.c.status.in_(done))
-        .group_by(job_runs.c.channel)
+        select(t.channel, func.max(t.last_run_id).label("id"))
+        .where(t.job == job, t.status.in_(done))
+        .group_by(t.channel)
         .subquery()
     )
     query = select(job_runs).join(latest, latest.c.id == job_runs.c.id)
@@ -184,9 +220,10 @@ def last_finished(conn: Connection, job: str) -> dict[str, dict[str, Any]]:
 
 def last_success(conn: Connection) -> dict[tuple[str, str], datetime]:
     """When each (job, channel) last finished successfully."""
+    t = job_run_totals.c
     query = (
-        select(job_runs.c.job, job_runs.c.channel, func.max(job_runs.c.finished_at))
-        .where(job_runs.c.status == RunStatus.success.value)
-        .group_by(job_runs.c.job, job_runs.c.channel)
+        select(t.job, t.channel, func.max(t.last_finished_at))
+        .where(t.status == RunStatus.success.value)
+        .group_by(t.job, t.channel)
     )
     return {(job, channel): finished for job, channel, finished in conn.execute(query)}

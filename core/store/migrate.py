@@ -20,10 +20,15 @@ def _config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine) -> str:
-    """Bring the schema to the newest revision; returns that revision."""
-    command.upgrade(_config(engine), "head")
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema to `revision` (the newest unless told); returns the newest revision."""
+    command.upgrade(_config(engine), revision)
     return head_revision()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` (what a data migration's test starts from)."""
+    command.downgrade(_config(engine), revision)
 
 
 def head_revision() -> str:

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -262,6 +263,21 @@ job_runs = Table(
     Column("error_category", String(32)),
     Column("error_message", Text),
     Index("ix_job_runs_channel_job_started_at", "channel", "job", "started_at"),
+)
+
+job_run_totals = Table(
+    "job_run_totals",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("channel", String(100), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("error_category", String(32), primary_key=True),  # '' for runs without one
+    Column("runs", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("pushed", BigInteger, nullable=False),
+    Column("throttled", BigInteger, nullable=False),
+    Column("last_finished_at", UTCDateTime, nullable=False),
+    Column("last_run_id", BigInteger, nullable=False),
 )
 
 pushed_levels = Table(

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from connectors.http import RetryPolicy, send
 from core import bookmarks, runs
 from core.errors import FatalError, RateLimited
-from core.runs import RunStatus, Trigger
-from core.store.schema import job_runs, orders
+from core.runs import RunCounts, RunEnd, RunStatus, Trigger
+from core.store.schema import job_run_totals, job_runs, orders
 from jobs.pull_orders import pull_orders
 from jobs.runner import Runner
 from tests.fakes import FakeOrderSource
@@ -165,3 +165,41 @@ def test_a_run_counts_the_throttling_answers_its_calls_received_retried_or_not(e
     assert (report.status, report.error_category, report.counts.throttled) == (RunStatus.failed, "rate_limited", 3)
     with engine.connect() as conn:
         assert conn.execute(select(job_runs.c.throttled)).scalar_one() == 3
+
+
+def test_finished_runs_are_added_to_their_totals_as_they_finish(engine, clock):
+    now = clock.now()
+    with engine.begin() as conn:
+        ok = runs.start_run(conn, KEY, trigger=Trigger.manual, holder="a", now=now, bookmark=None)
+        runs.finish_run(
+            conn, ok, RunEnd(RunStatus.success, RunCounts(pushed=4, throttled=1)), now + timedelta(seconds=2)
+        )
+        bad = runs.start_run(conn, KEY, trigger=Trigger.scheduled, holder="a", now=now, bookmark=None)
+        failed = RunEnd(RunStatus.failed, RunCounts(throttled=3), error_category="rate_limited", error_message="429")
+        runs.finish_run(conn, bad, failed, now + timedelta(seconds=5))
+        runs.record_outcome(
+            conn, KEY, trigger=Trigger.scheduled, holder="b", now=now, end=RunEnd(RunStatus.skipped, RunCounts())
+        )
+        runs.start_run(conn, KEY, trigger=Trigger.scheduled, holder="c", now=now, bookmark=None)
+        runs.close_abandoned(conn, KEY, now + timedelta(minutes=1))
+        runs.start_run(conn, ("push-inventory", "web"), trigger=Trigger.manual, holder="d", now=now, bookmark=None)
+    r, t = job_runs.c, job_run_totals.c
+    with engine.connect() as conn:
+        category = func.coalesce(r.error_category, "")
+        expected = conn.execute(
+            select(r.job, r.status, category, func.count(), func.sum(r.pushed), func.sum(r.throttled), func.max(r.id))
+            .where(r.status != RunStatus.running.value)
+            .group_by(r.job, r.status, category)
+            .order_by(r.job, r.status)
+        ).all()
+        totals = conn.execute(
+            select(t.job, t.status, t.error_category, t.runs, t.pushed, t.throttled, t.last_run_id).order_by(
+                t.job, t.status
+            )
+        ).all()
+        seconds = dict(conn.execute(select(t.status, t.seconds)).all())
+        assert runs.last_success(conn) == {KEY: now + timedelta(seconds=2)}
+        assert runs.last_finished(conn, "pull-orders")["web"]["id"] == ok
+    assert [tuple(row) for row in totals] == [tuple(row) for row in expected]
+    assert [row.status for row in totals] == ["aborted", "failed", "skipped", "success"], "running runs wait"
+    assert (seconds["success"], seconds["failed"], seconds["aborted"]) == (2.0, 5.0, 60.0)
