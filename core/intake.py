@@ -28,6 +28,7 @@ from core import (
     publish,
     quarantine,
     returns,
+    shipments,
 )
 from core.allocation import ChannelPolicy
 from core.bookmarks import Bookmark
@@ -247,9 +248,16 @@ def _apply(
             row["payment_status"] = before.row["payment_status"]
         if row["channel_status"] is None:  # a version that does not state it (a change the hub made) keeps it
             row["channel_status"] = before.row["channel_status"]
-        rows.append({**row, "id": oid})
         new_lines = order_store.line_rows(oid, a.priced, outcome.lines, non_stock=rules.policy.non_stock)
-        lines += _keep_shipped(new_lines, before.lines)
+        kept = _keep_shipped(new_lines, before.lines)
+        if row["fulfillment_status"] in shipments.BEFORE_SHIPPING and _hub_shipped(before.lines):
+            stocked = (r for r in kept if r["holds_stock"])
+            status = shipments.shipping_status(
+                (r["quantity"], r["canceled_quantity"], r["shipped_quantity"]) for r in stocked
+            )
+            row["fulfillment_status"] = status.value
+        rows.append({**row, "id": oid})
+        lines += kept
         outcomes[oid] = outcome
         events += order_events(oid, row, before, outcome)
     order_store.update_orders(conn, rows, now)
@@ -311,6 +319,11 @@ def _keep_shipped(rows: list[dict[str, Any]], old_lines: Mapping[str, Mapping[st
                 row[name] = max(row[name], old["hub_fulfilled_quantity"])
         row["returned_quantity"] = max(row["returned_quantity"], old["returned_quantity"])
     return rows
+
+
+def _hub_shipped(old_lines: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether the hub saw units of the order leave through a provider's shipment."""
+    return any(old["hub_fulfilled_quantity"] for old in old_lines.values())
 
 
 def _hold_reason(outcome: StockOutcome) -> str | None:

@@ -166,8 +166,7 @@ def _mark_shipped(conn: Connection, request: dict[str, Any], parcel: dict[str, i
             ol.order_id == request["order_id"], ol.holds_stock
         )
     ).all()
-    done = all(shipped >= quantity - canceled for quantity, canceled, shipped in lines)
-    status = FulfillmentStatus.shipped if done else FulfillmentStatus.partially_shipped
+    status = shipments.shipping_status(lines)
     conn.execute(
         update(orders).where(orders.c.id == request["order_id"]).values(fulfillment_status=status.value, updated_at=now)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from core import channels, outbox, queries
 from core.errors import InvalidRequest, NotFound
+from core.model import FulfillmentStatus
 from core.outbox import OutboxStatus
 from core.store.schema import order_lines, shipments, tracking_pushes
 from core.store.schema import outbox as outbox_rows
@@ -94,6 +95,19 @@ class ShipmentReport:
     shipped_already: bool = False
     """Reported by a provider after the fact: units the channel canceled after release left all the same and
     are recorded (up to the line's quantity), not refused; `overshipped` says which."""
+
+
+BEFORE_SHIPPING = frozenset(
+    {FulfillmentStatus.not_fulfilled, FulfillmentStatus.partially_fulfilled, FulfillmentStatus.fulfilled}
+)
+"""Fulfillment statuses that know of no shipment: a channel's version saying one does not undo the hub's."""
+
+
+def shipping_status(lines: Iterable[tuple[int, int, int]]) -> FulfillmentStatus:
+    """Shipped when every line that holds stock (quantity, canceled, shipped units) shipped all it still has,
+    partially shipped otherwise; lines that hold no stock never ship and are not waited for."""
+    done = all(shipped >= quantity - canceled for quantity, canceled, shipped in lines)
+    return FulfillmentStatus.shipped if done else FulfillmentStatus.partially_shipped
 
 
 def overshipped(conn: Connection, order_id: int) -> dict[str, int]:

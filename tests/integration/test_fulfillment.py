@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core import fulfillment
@@ -167,22 +168,26 @@ def test_a_note_carrying_more_than_the_order_has_left_records_what_fits_and_the_
     assert levels(engine) == {("MUG", "near"): (3, 0)}
 
 
-def test_the_channels_next_version_does_not_undo_what_the_provider_shipped(engine, clock):
+@pytest.mark.parametrize(("units", "status"), [(2, "shipped"), (1, "partially_shipped")])
+def test_the_channels_next_version_does_not_undo_what_the_provider_shipped(engine, clock, units, status):
     setup_hub(engine, stock={("MUG", "near"): 5})
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"))], clock=clock)
     provider = FakeFulfillmentProvider()
     release_and_send(engine, clock, provider)
-    provider.shipped = [ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 2),))]
+    provider.shipped = [ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", units),))]
     Runner(engine, clock, holder="t").run(
         ("pull-shipments", "bp"),
         lambda s: pull_shipments(s, "bp", provider),
         trigger=Trigger.manual,
         deadline=timedelta(minutes=1),
     )
-    ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"), minutes=5, notes="gift")], clock=clock)
-    assert levels(engine) == {("MUG", "near"): (3, 0)}, "nothing reserved again for units already gone"
-    with engine.connect() as conn:
-        assert conn.execute(select(order_lines.c.shipped_quantity)).scalar_one() == 2
+    for minutes, said in ((5, "not_fulfilled"), (6, "fulfilled")):  # before and after it heard of the shipment
+        newer = paid("1", line("MUG", 2, line_id="a"), minutes=minutes, notes="gift", fulfillment_status=said)
+        ingest(engine, "web", [newer], clock=clock)
+        with engine.connect() as conn:
+            assert conn.execute(select(order_lines.c.shipped_quantity)).scalar_one() == units
+            assert conn.execute(select(orders.c.fulfillment_status)).scalar_one() == status, said
+    assert levels(engine) == {("MUG", "near"): (5 - units, 2 - units)}, "nothing reserved again for units gone"
 
 
 def test_units_the_channel_reported_fulfilled_first_are_not_deducted_again_by_the_providers_note(engine, clock):
