@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, case, func, or_, select, update
+from sqlalchemy import Connection, and_, case, exists, func, or_, select, update
 
 from core import outbox, queries
 from core.errors import InvalidRequest
@@ -150,16 +150,22 @@ def capture_after_shipment(conn: Connection, order_id: int, policy: PaymentPolic
 def capture_on_placement(
     conn: Connection, policies: Mapping[str, PaymentPolicy], now: datetime, *, limit: int = 500
 ) -> int:
-    """Queue the whole capture of authorized orders of `on_placement` channels not captured yet."""
-    channels = [name for name, policy in policies.items() if policy.capture == "on_placement"]
-    if not channels:
+    """Queue the whole capture of authorized orders not captured yet: of `on_placement` channels, and of
+    `on_shipment` channels when nothing in the order ships (every line holds no stock, or its units were canceled:
+    gift cards, downloads, services), as no parcel will ever call for it."""
+    placement = [name for name, policy in policies.items() if policy.capture == "on_placement"]
+    shipment = [name for name, policy in policies.items() if policy.capture == "on_shipment"]
+    if not placement and not shipment:
         return 0
+    ol = order_lines.c
+    to_ship = select(ol.id).where(ol.order_id == orders.c.id, ol.holds_stock, ol.quantity > ol.canceled_quantity)
     due = conn.execute(
         _waiting(Kind.capture)
         .where(
-            capturable_now(policies, channels),
+            capturable_now(policies, [*placement, *shipment]),
+            or_(orders.c.channel.in_(placement), and_(orders.c.channel.in_(shipment), ~exists(to_ship))),
             orders.c.payment_status == PaymentStatus.authorized.value,
-            orders.c.status.not_in([OrderStatus.canceled.value, OrderStatus.archived.value]),
+            orders.c.status.not_in([OrderStatus.canceled.value, OrderStatus.archived.value, OrderStatus.draft.value]),
         )
         .limit(limit)
     ).scalars()
@@ -167,7 +173,8 @@ def capture_on_placement(
     for order_id in list(due):
         order = _locked(conn, order_id)
         owed = _owed(conn, order) - _sum(conn, order_id, Kind.charge)
-        queued += _capture(conn, order, policies[order["channel"]].processor, owed, "placement", now)
+        cause = "placement" if order["channel"] in placement else "nothing to ship"
+        queued += _capture(conn, order, policies[order["channel"]].processor, owed, cause, now)
     return queued
 
 

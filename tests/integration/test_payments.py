@@ -35,7 +35,9 @@ PLACEMENT = PaymentPolicy("cards", "on_placement")
 
 def authorized(external_id: str, *lines: dict, **extra) -> dict:
     return order(
-        external_id, *lines, payment_status="authorized", payment_reference="pi_3PRbT2LkdIwHu7ix0cFq1a2b", **extra
+        external_id,
+        *lines,
+        **{"payment_status": "authorized", "payment_reference": "pi_3PRbT2LkdIwHu7ix0cFq1a2b", **extra},
     )
 
 
@@ -214,6 +216,32 @@ def test_on_placement_the_whole_order_is_captured_before_anything_ships(engine, 
     dispatch_all(engine, clock, provider, processor, PLACEMENT)
     assert processor.captures == {"cap-1-1": 2500} and payment(engine) == ("captured", 2500, 0)
     assert provider.created  # released to the warehouse all the same
+
+
+GIFT_CARD = {"line_id": "gc", "sku": None, "title": "Gift card", "quantity": 1, "unit_price": 2500}
+
+
+@pytest.mark.parametrize(
+    ("lines", "policy", "captured"),
+    [
+        ([GIFT_CARD], LAST, {"cap-1-1": 2500}),
+        ([GIFT_CARD], FIRST, {"cap-1-1": 2500}),
+        ([GIFT_CARD], MULTI, {"cap-1-1": 2500}),
+        ([GIFT_CARD, {**line("MUG", 1, line_id="m"), "canceled_quantity": 1}], LAST, {"cap-1-1": 2500}),
+        ([GIFT_CARD, line("MUG", 1, line_id="m")], LAST, {}),
+    ],
+    ids=["last", "first", "multi", "the-rest-canceled", "a-mug-to-ship"],
+)
+def test_an_order_with_nothing_to_ship_is_captured_whole_as_no_parcel_will_call_for_it(
+    engine, clock, lines, policy, captured
+):
+    setup_hub(engine, stock={("MUG", "near"): 5})
+    ingest(engine, "web", [authorized("1", *lines)], clock=clock)
+    provider, processor = FakeFulfillmentProvider(), FakePaymentProcessor()
+    for _ in range(3):
+        dispatch_all(engine, clock, provider, processor, policy)
+    assert processor.captures == captured, "once, and only when nothing ships"
+    assert payment(engine)[0] == ("captured" if captured else "authorized")
 
 
 def test_a_canceled_order_gets_its_captured_money_back_once(engine, clock):
