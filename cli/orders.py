@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from cli.context import hub
 from cli.output import JsonOpt, console, parse_units, print_json, print_table
-from core import channels, queries, shipments
+from core import channels, fulfillment_holds, queries, shipments
 from core.errors import OmshubError
 from core.intake import IntakeResult, ingest
 from core.model import CanonicalOrder
@@ -193,3 +193,21 @@ def ship(
         return
     done = " (order complete)" if notice.order_complete else ""
     typer.echo(f"shipment {notice.reference} recorded for {ref}{done}; dispatch tells the channel")
+
+
+@app.command()
+def release(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ORDER", help="Hub id (42) or CHANNEL:EXTERNAL_ID (webshop:1001).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Release the hold on an order's fulfillment once you have dealt with its reason (units that left after the
+    channel canceled them: returned or charged; a change the provider could not take: made there). The order's
+    fulfillment status is read again from its lines."""
+    h = hub(ctx)
+    with h.engine.begin() as conn:
+        status = fulfillment_holds.release(conn, ref, h.clock.now())
+    if json_out:
+        print_json({"order": ref, "fulfillment_status": status.value})
+        return
+    typer.echo(f"order {ref}: fulfillment released, now {status.value}")

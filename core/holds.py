@@ -55,7 +55,7 @@ def retry_held(conn: Connection, channel: str, now: datetime) -> int:
     conn.execute(
         update(orders)
         .where(orders.c.id == bindparam("k_id"))
-        .values(status="pending", hold_reason=None, updated_at=now),
+        .values(status="pending", hold_reason=orders.c.fulfillment_hold, updated_at=now),  # a fulfillment hold stays
         [{"k_id": oid} for oid in released],
     )
     backorders = [

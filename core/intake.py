@@ -36,7 +36,7 @@ from core.clock import Clock
 from core.errors import InsufficientStock, InvalidRequest
 from core.inventory import StockBook
 from core.kits import Kits
-from core.model import CanonicalOrder, ChannelReturn
+from core.model import CanonicalOrder, ChannelReturn, FulfillmentStatus
 from core.order_events import order_events
 from core.order_store import KnownOrder, StoredOrder
 from core.quarantine import Rejected
@@ -250,12 +250,11 @@ def _apply(
             row["channel_status"] = before.row["channel_status"]
         new_lines = order_store.line_rows(oid, a.priced, outcome.lines, non_stock=rules.policy.non_stock)
         kept = _keep_shipped(new_lines, before.lines)
-        if row["fulfillment_status"] in shipments.BEFORE_SHIPPING and _hub_shipped(before.lines):
-            stocked = (r for r in kept if r["holds_stock"])
-            status = shipments.shipping_status(
-                (r["quantity"], r["canceled_quantity"], r["shipped_quantity"]) for r in stocked
-            )
-            row["fulfillment_status"] = status.value
+        if before.row["fulfillment_hold"] is not None:  # a person has yet to release it
+            row["fulfillment_status"] = FulfillmentStatus.requires_action.value
+            row["hold_reason"] = row["hold_reason"] or before.row["fulfillment_hold"]
+        elif row["fulfillment_status"] in shipments.BEFORE_SHIPPING and _hub_shipped(before.lines):
+            row["fulfillment_status"] = shipments.shipping_status(kept).value
         rows.append({**row, "id": oid})
         lines += kept
         outcomes[oid] = outcome

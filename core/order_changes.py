@@ -20,11 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from core import amendments, fulfillment, payments, queries
+from core import amendments, fulfillment, fulfillment_holds, payments, queries
 from core.errors import InvalidRequest, NotFound
 from core.fulfillment import RequestStatus
 from core.intake import amend
-from core.model import FulfillmentStatus
 from core.payments import PaymentPolicy
 from core.routing import Router
 from core.store.schema import fulfillment_requests, order_changes, orders
@@ -205,13 +204,10 @@ def _tell_warehouse(
     if sent:
         reason = (
             f"{reference} lowers {', '.join(sent)} already sent to the warehouse; the provider takes no amendment:"
-            " change the order there (or cancel it there and send it again)"
+            f" change the order there (or cancel it there and send it again), then release the hold (omshub orders"
+            f" release {order_id})"
         )
-        conn.execute(
-            update(orders)
-            .where(orders.c.id == order_id)
-            .values(fulfillment_status=FulfillmentStatus.requires_action.value, hold_reason=reason, updated_at=now)
-        )
+        fulfillment_holds.hold(conn, order_id, reason, now)
         said.append(f"fulfillment on requires_action: {reason}")
     return "; ".join(said) or "nothing to send"
 

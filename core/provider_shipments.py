@@ -13,10 +13,9 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, bindparam, case, select, update
 
-from core import shipments
+from core import fulfillment_holds, shipments
 from core.fulfillment import RequestStatus
 from core.inventory import StockBook
-from core.model import FulfillmentStatus
 from core.providers import ProviderShipment
 from core.shipments import ShipmentReport
 from core.store.schema import fulfillment_requests, order_lines, orders, reservations, stock_locations
@@ -61,14 +60,10 @@ def _hold_if_overshipped(conn: Connection, order_id: int, reference: str, now: d
     units = ", ".join(f"{key} ×{count}" for key, count in sorted(beyond.items()))
     reason = (
         f"shipment {reference} carried units canceled after release ({units}): open a return for them or charge"
-        " them, then release the hold"
+        f" them, then release the hold (omshub orders release {order_id})"
     )
     log.warning("shipment.overshipped", order_id=order_id, shipment=reference, lines=units)
-    conn.execute(
-        update(orders)
-        .where(orders.c.id == order_id)
-        .values(fulfillment_status=FulfillmentStatus.requires_action.value, hold_reason=reason, updated_at=now)
-    )
+    fulfillment_holds.hold(conn, order_id, reason, now)
 
 
 def _request(conn: Connection, reference: str) -> dict[str, Any] | None:
@@ -162,11 +157,11 @@ def _mark_shipped(conn: Connection, request: dict[str, Any], parcel: dict[str, i
         [{"k_line": key, "k_units": units} for key, units in parcel.items()],
     )
     lines = conn.execute(
-        select(ol.quantity, ol.canceled_quantity, ol.shipped_quantity).where(
-            ol.order_id == request["order_id"], ol.holds_stock
+        select(ol.quantity, ol.canceled_quantity, ol.shipped_quantity, ol.holds_stock).where(
+            ol.order_id == request["order_id"]
         )
-    ).all()
-    status = shipments.shipping_status(lines)
+    )
+    status = shipments.shipping_status([dict(line) for line in lines.mappings()])
     conn.execute(
         update(orders).where(orders.c.id == request["order_id"]).values(fulfillment_status=status.value, updated_at=now)
     )

@@ -103,10 +103,10 @@ BEFORE_SHIPPING = frozenset(
 """Fulfillment statuses that know of no shipment: a channel's version saying one does not undo the hub's."""
 
 
-def shipping_status(lines: Iterable[tuple[int, int, int]]) -> FulfillmentStatus:
-    """Shipped when every line that holds stock (quantity, canceled, shipped units) shipped all it still has,
-    partially shipped otherwise; lines that hold no stock never ship and are not waited for."""
-    done = all(shipped >= quantity - canceled for quantity, canceled, shipped in lines)
+def shipping_status(lines: Iterable[Mapping[str, Any]]) -> FulfillmentStatus:
+    """Shipped when every line that holds stock shipped all it still has (quantity less canceled units), partially
+    shipped otherwise; lines that hold no stock never ship and are not waited for."""
+    done = all(ln["shipped_quantity"] >= ln["quantity"] - ln["canceled_quantity"] for ln in lines if ln["holds_stock"])
     return FulfillmentStatus.shipped if done else FulfillmentStatus.partially_shipped
 
 

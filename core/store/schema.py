@@ -93,6 +93,7 @@ orders = Table(
     Column("tax_total", Money, nullable=False),
     Column("total", Money, nullable=False),
     Column("hold_reason", Text),
+    Column("fulfillment_hold", Text),  # why the order's fulfillment waits on a person; kept across channel versions
     Column("channel_status", String(64)),
     Column("raw", Json),
     Column("created_at", UTCDateTime, nullable=False),

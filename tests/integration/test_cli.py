@@ -664,6 +664,28 @@ def test_orders_ship_records_a_parcel_once_per_reference_and_refuses_units_that_
     assert last["order_complete"] is True and last["reference"] == "omshub-1-2"
 
 
+def test_orders_release_frees_a_held_fulfillment_and_refuses_one_that_is_not_held(with_orders, tmp_path):
+    refused = with_orders("orders", "release", "webshop:5012")
+    assert refused.code == 1 and "order webshop:5012: its fulfillment is not held" in refused.err
+    engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE orders SET fulfillment_status = 'requires_action', fulfillment_hold = 'n1 carried units canceled',"
+            " hold_reason = 'n1 carried units canceled' WHERE external_id = '5012'"
+        )
+    engine.dispose()
+    assert with_orders.json("orders", "release", "webshop:5012") == {
+        "order": "webshop:5012",
+        "fulfillment_status": "not_fulfilled",
+    }
+    shown = with_orders.json("orders", "show", "webshop:5012")
+    assert (shown["fulfillment_status"], shown["hold_reason"], shown["fulfillment_hold"]) == (
+        "not_fulfilled",
+        None,
+        None,
+    )
+
+
 def test_dlq_lists_shows_and_replays_dead_letters_once(with_orders, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

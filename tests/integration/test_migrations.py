@@ -9,8 +9,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from core import runs
+from core.intake import ingest
 from core.store import migrate
-from core.store.schema import job_run_totals, job_runs, metadata
+from core.store.schema import job_run_totals, job_runs, metadata, orders
+from tests.support import order, setup_hub
 
 
 def test_a_migrated_database_is_at_the_newest_revision(engine):
@@ -90,3 +92,20 @@ def test_run_totals_are_filled_from_the_run_history(engine):
         ("pull-orders", "success", "", 2, 4.0, 0, 1, 2),
         ("push-inventory", "success", "", 1, 0.5, 40, 0, 4),
     ]
+
+
+def test_a_fulfillment_waiting_on_a_person_becomes_a_fulfillment_hold(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 5})
+    ingest(engine, "web", [order("1"), order("2")], clock=clock)
+    migrate.downgrade(engine, "0018")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE orders SET fulfillment_status = 'requires_action', hold_reason = 'n1 carried units canceled'"
+                " WHERE external_id = '1'"
+            )
+    finally:
+        migrate.upgrade(engine)
+    with engine.connect() as conn:
+        holds = dict(conn.execute(select(orders.c.external_id, orders.c.fulfillment_hold)).all())
+    assert holds == {"1": "n1 carried units canceled", "2": None}

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from core import edits, payments, queries, returns
+from core import edits, fulfillment_holds, payments, queries, returns
 from core.edits import NewLine
 from core.errors import InvalidRequest
 from core.exchanges import ClaimType, create_claim, create_exchange
 from core.intake import ingest
+from core.model import FulfillmentStatus
 from core.order_changes import Effects
 from core.returns import Disposition, Received
 from core.stock_admin import check
@@ -300,3 +301,17 @@ def test_units_the_channel_canceled_after_release_that_ship_anyway_are_recorded_
     assert "carried units canceled after release (a ×1)" in order["hold_reason"]
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(shipment_rows)).scalar_one() == 1
+    reason = order["hold_reason"]
+    later = authorized("1", mugs, LINES[1], order_discount=300, minutes=9, fulfillment_status="fulfilled")
+    ingest(engine, "web", [later], clock=clock)  # the channel heard of the parcel: its next version keeps the hold
+    assert (order_row(engine)["fulfillment_status"], order_row(engine)["hold_reason"]) == ("requires_action", reason)
+    with engine.begin() as conn:
+        assert fulfillment_holds.release(conn, "web:1", clock.now()) == FulfillmentStatus.shipped
+        with pytest.raises(InvalidRequest, match="not held"):
+            fulfillment_holds.release(conn, "web:1", clock.now())
+    released = order_row(engine)
+    assert (released["fulfillment_status"], released["hold_reason"], released["fulfillment_hold"]) == (
+        "shipped",
+        None,
+        None,
+    )
