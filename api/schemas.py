@@ -65,6 +65,9 @@ class OrderSummary(_Out):
     placed_at: datetime
     updated_at: datetime
     hold_reason: str | None
+    fulfillment_hold: str | None = Field(
+        description="why the order's fulfillment waits on a person (omshub orders release-fulfillment frees it)"
+    )
 
 
 class OrderPage(_Out):

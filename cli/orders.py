@@ -195,7 +195,7 @@ def ship(
     typer.echo(f"shipment {notice.reference} recorded for {ref}{done}; dispatch tells the channel")
 
 
-@app.command()
+@app.command("release-fulfillment")
 def release(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ORDER", help="Hub id (42) or CHANNEL:EXTERNAL_ID (webshop:1001).")],

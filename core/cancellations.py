@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from core import outbox
+from core import fulfillment_holds, outbox
 from core.fulfillment import RequestStatus
 from core.model import OrderStatus
 from core.store.schema import fulfillment_requests, orders
@@ -52,10 +52,9 @@ def refused(conn: Connection, reference: str, now: datetime) -> None:
         f"canceled in the channel after {request['provider']} had shipped it ({reference});"
         " open a return for the units that left"
     )
+    fulfillment_holds.hold(conn, request["order_id"], reason, now)
     conn.execute(
-        update(orders)
-        .where(orders.c.id == request["order_id"])
-        .values(status=OrderStatus.requires_action.value, hold_reason=reason, updated_at=now)
+        update(orders).where(orders.c.id == request["order_id"]).values(status=OrderStatus.requires_action.value)
     )
 
 

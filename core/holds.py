@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from core import channels, kits, order_store, outbox
 from core.intake import lock_channel
 from core.inventory import StockBook
+from core.model import PaymentStatus
 from core.order_events import order_events
 from core.reservations import write_reservations
 from core.stock_plan import LineTarget, StockOutcome, settle, split_pooled
@@ -25,7 +26,12 @@ def retry_held(conn: Connection, channel: str, now: datetime) -> int:
     held_ids = list(
         conn.execute(
             select(orders.c.id).where(
-                orders.c.channel == channel, orders.c.status == HELD, orders.c.hold_reason.is_not(None)
+                orders.c.channel == channel,
+                orders.c.status == HELD,
+                orders.c.hold_reason.is_not(None),
+                # held for stock only: not a failed payment, nor goods that left after a cancel (a person's)
+                orders.c.payment_status != PaymentStatus.requires_action.value,
+                or_(orders.c.fulfillment_hold.is_(None), orders.c.hold_reason != orders.c.fulfillment_hold),
             )
         ).scalars()
     )

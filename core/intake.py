@@ -254,7 +254,9 @@ def _apply(
             row["fulfillment_status"] = FulfillmentStatus.requires_action.value
             row["hold_reason"] = row["hold_reason"] or before.row["fulfillment_hold"]
         elif row["fulfillment_status"] in shipments.BEFORE_SHIPPING and _hub_shipped(before.lines):
-            row["fulfillment_status"] = shipments.shipping_status(kept).value
+            # units the channel fulfilled itself left as well
+            left = [{**r, "shipped_quantity": max(r["shipped_quantity"], r["fulfilled_quantity"])} for r in kept]
+            row["fulfillment_status"] = shipments.shipping_status(left).value
         rows.append({**row, "id": oid})
         lines += kept
         outcomes[oid] = outcome

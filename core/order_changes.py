@@ -205,7 +205,7 @@ def _tell_warehouse(
         reason = (
             f"{reference} lowers {', '.join(sent)} already sent to the warehouse; the provider takes no amendment:"
             f" change the order there (or cancel it there and send it again), then release the hold (omshub orders"
-            f" release {order_id})"
+            f" release-fulfillment {order_id})"
         )
         fulfillment_holds.hold(conn, order_id, reason, now)
         said.append(f"fulfillment on requires_action: {reason}")

@@ -151,19 +151,26 @@ def capture_on_placement(
     conn: Connection, policies: Mapping[str, PaymentPolicy], now: datetime, *, limit: int = 500
 ) -> int:
     """Queue the whole capture of authorized orders not captured yet: of `on_placement` channels, and of
-    `on_shipment` channels when nothing in the order ships (every line holds no stock, or its units were canceled:
-    gift cards, downloads, services), as no parcel will ever call for it."""
+    `on_shipment` channels when what the order sells ships nothing (gift cards, downloads, services: no line that
+    holds stock has units left) and nothing holds it, as no parcel will ever call for the capture."""
     placement = [name for name, policy in policies.items() if policy.capture == "on_placement"]
     shipment = [name for name, policy in policies.items() if policy.capture == "on_shipment"]
     if not placement and not shipment:
         return 0
     ol = order_lines.c
-    to_ship = select(ol.id).where(ol.order_id == orders.c.id, ol.holds_stock, ol.quantity > ol.canceled_quantity)
+    left = and_(ol.order_id == orders.c.id, ol.quantity > ol.canceled_quantity)
+    nothing_ships = and_(
+        exists(select(ol.id).where(left, ~ol.holds_stock)),
+        ~exists(select(ol.id).where(left, ol.holds_stock)),
+        orders.c.status == OrderStatus.pending.value,
+        orders.c.hold_reason.is_(None),
+        orders.c.fulfillment_hold.is_(None),
+    )
     due = conn.execute(
         _waiting(Kind.capture)
         .where(
             capturable_now(policies, [*placement, *shipment]),
-            or_(orders.c.channel.in_(placement), and_(orders.c.channel.in_(shipment), ~exists(to_ship))),
+            or_(orders.c.channel.in_(placement), and_(orders.c.channel.in_(shipment), nothing_ships)),
             orders.c.payment_status == PaymentStatus.authorized.value,
             orders.c.status.not_in([OrderStatus.canceled.value, OrderStatus.archived.value, OrderStatus.draft.value]),
         )
@@ -208,6 +215,7 @@ def settle_canceled(conn: Connection, policies: Mapping[str, PaymentPolicy], now
         orders.c.id.not_in(busy),
         orders.c.id.not_in(in_flight),
         orders.c.id.not_in(settled),
+        orders.c.fulfillment_hold.is_(None),  # goods left all the same: a person decides first
     )
     queued = 0
     for order_id in list(conn.execute(query).scalars()):

@@ -60,7 +60,7 @@ def _hold_if_overshipped(conn: Connection, order_id: int, reference: str, now: d
     units = ", ".join(f"{key} ×{count}" for key, count in sorted(beyond.items()))
     reason = (
         f"shipment {reference} carried units canceled after release ({units}): open a return for them or charge"
-        f" them, then release the hold (omshub orders release {order_id})"
+        f" them, then release the hold (omshub orders release-fulfillment {order_id})"
     )
     log.warning("shipment.overshipped", order_id=order_id, shipment=reference, lines=units)
     fulfillment_holds.hold(conn, order_id, reason, now)
@@ -162,8 +162,11 @@ def _mark_shipped(conn: Connection, request: dict[str, Any], parcel: dict[str, i
         )
     )
     status = shipments.shipping_status([dict(line) for line in lines.mappings()])
+    not_held = orders.c.fulfillment_hold.is_(None)  # a held fulfillment waits for a person, who releases it
     conn.execute(
-        update(orders).where(orders.c.id == request["order_id"]).values(fulfillment_status=status.value, updated_at=now)
+        update(orders)
+        .where(orders.c.id == request["order_id"], not_held)
+        .values(fulfillment_status=status.value, updated_at=now)
     )
     requested = {line["line_key"]: int(line["quantity"]) for line in request["lines"]}
     shipped_now = select(ol.line_key, ol.shipped_quantity).where(ol.order_id == request["order_id"])

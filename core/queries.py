@@ -37,6 +37,7 @@ ORDER_SUMMARY = [
     orders.c.placed_at,
     orders.c.updated_at,
     orders.c.hold_reason,
+    orders.c.fulfillment_hold,
 ]
 
 

@@ -214,7 +214,7 @@ def take_channel_returns(
             taking.append(_Taken(order_id, f"{channel}-return-{ret.return_id}", ret, wanted, taken, by_key))
             for key, came in taken.items():
                 by_key[key]["returned_quantity"] += came.quantity
-        statuses[order_id] = _returned_status(by_key.values(), recorded)
+        statuses[order_id] = returned_status(by_key.values(), recorded)
     return_ids = _insert_received(conn, channel, taking, ids, now)
     shelved = [_restock(t.lines[key], got, got.location, t.reference) for t in taking for key, got in t.taken.items()]
     stock_admin.restock(conn, [r for r in shelved if r is not None], now)
@@ -508,10 +508,10 @@ def _fulfillment_status(conn: Connection, order_id: int, now: datetime) -> None:
         ol.order_id == order_id
     )
     lines = [dict(line) for line in conn.execute(query).mappings()]
-    _set_statuses(conn, {order_id: _returned_status(lines, shipments.shipped_units(conn, order_id))}, now)
+    _set_statuses(conn, {order_id: returned_status(lines, shipments.shipped_units(conn, order_id))}, now)
 
 
-def _returned_status(lines: Iterable[Mapping[str, Any]], recorded: Mapping[str, int]) -> FulfillmentStatus | None:
+def returned_status(lines: Iterable[Mapping[str, Any]], recorded: Mapping[str, int]) -> FulfillmentStatus | None:
     """Partially returned or returned once units came back, by the units that left (fulfilled, shipped, or
     recorded as shipped by the hub) against those returned; None while none did."""
     shipped = returned = 0
@@ -531,7 +531,8 @@ def _sent(line: Mapping[str, Any], recorded: Mapping[str, int]) -> int:
 def _set_statuses(conn: Connection, statuses: Mapping[int, FulfillmentStatus | None], now: datetime) -> None:
     rows = [{"k_id": oid, "k_status": s.value, "k_now": now} for oid, s in statuses.items() if s is not None]
     if rows:
-        stmt = update(orders).where(orders.c.id == bindparam("k_id"))
+        held = orders.c.fulfillment_hold.is_not(None)  # a person releases it; the lines give the status then
+        stmt = update(orders).where(orders.c.id == bindparam("k_id"), ~held)
         conn.execute(stmt.values(fulfillment_status=bindparam("k_status"), updated_at=bindparam("k_now")), rows)
 
 

@@ -9,6 +9,7 @@ status and metrics read instead of the ever-growing history.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -117,7 +118,7 @@ def close_abandoned(
         )
     )
     for run_id in found.scalars().all():
-        _close(conn, run_id, end, now, counts=False)
+        _end(conn, run_id, end, now, reported={})
 
 
 def start_run(
@@ -138,24 +139,26 @@ def start_run(
 
 
 def finish_run(conn: Connection, run_id: int, end: RunEnd, now: datetime) -> None:
-    _close(conn, run_id, end, now, counts=True)
+    """End the run with how it ended and what it counted. A run closed already (taken for abandoned by another
+    process after its lease expired) stays as it was closed: it is counted once."""
+    _end(conn, run_id, end, now, reported={"bookmark_after": end.bookmark_after, **end.counts.as_row()})
 
 
-def _close(conn: Connection, run_id: int, end: RunEnd, now: datetime, *, counts: bool) -> None:
-    """End the run's row (with its counts, unless the run died without reporting them) and add it to its totals."""
+def _end(conn: Connection, run_id: int, end: RunEnd, now: datetime, *, reported: Mapping[str, Any]) -> None:
+    """Close the run's row if it is still running, and add the run to its totals."""
+    r = job_runs.c
     ended = {
         "status": end.status.value,
         "finished_at": now,
         "error_category": end.error_category,
         "error_message": end.error_message,
-        **({"bookmark_after": end.bookmark_after, **end.counts.as_row()} if counts else {}),
+        **reported,
     }
-    r = job_runs.c
-    closed = update(job_runs).where(r.id == run_id).values(ended)
-    job, channel, started, pushed, throttled = conn.execute(
-        closed.returning(r.job, r.channel, r.started_at, r.pushed, r.throttled)
-    ).one()
-    t = job_run_totals.c
+    closed = update(job_runs).where(r.id == run_id, r.status == RunStatus.running.value).values(ended)
+    found = conn.execute(closed.returning(r.job, r.channel, r.started_at, r.pushed, r.throttled)).one_or_none()
+    if found is None:
+        return
+    job, channel, started, pushed, throttled = found
     row = {
         "job": job,
         "channel": channel,
@@ -168,7 +171,9 @@ def _close(conn: Connection, run_id: int, end: RunEnd, now: datetime, *, counts:
         "last_finished_at": now,
         "last_run_id": run_id,
     }
+    t = job_run_totals.c
     added = dialect_insert(conn, job_run_totals).values(row)
+    later = func.greatest if conn.dialect.name == "postgresql" else func.max  # two arguments: the larger one
     conn.execute(
         added.on_conflict_do_update(
             index_elements=["job", "channel", "status", "error_category"],
@@ -177,8 +182,8 @@ def _close(conn: Connection, run_id: int, end: RunEnd, now: datetime, *, counts:
                 "seconds": t.seconds + added.excluded.seconds,
                 "pushed": t.pushed + added.excluded.pushed,
                 "throttled": t.throttled + added.excluded.throttled,
-                "last_finished_at": added.excluded.last_finished_at,
-                "last_run_id": added.excluded.last_run_id,
+                "last_finished_at": later(t.last_finished_at, added.excluded.last_finished_at),
+                "last_run_id": later(t.last_run_id, added.excluded.last_run_id),
             },
         )
     )

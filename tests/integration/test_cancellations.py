@@ -82,3 +82,7 @@ def test_a_provider_that_already_shipped_leaves_the_order_for_a_person_with_a_re
     with engine.connect() as conn:
         status, reason = conn.execute(select(orders.c.status, orders.c.hold_reason)).one()
     assert status == "requires_action" and "open a return" in reason
+    ingest(engine, "web", [paid(minutes=9, status="canceled", notes="late note")], clock=clock)
+    with engine.connect() as conn:
+        kept = conn.execute(select(orders.c.fulfillment_status, orders.c.hold_reason, orders.c.fulfillment_hold)).one()
+    assert tuple(kept) == ("requires_action", reason, reason), "the channel's next version keeps it for a person"

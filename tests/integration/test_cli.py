@@ -665,7 +665,7 @@ def test_orders_ship_records_a_parcel_once_per_reference_and_refuses_units_that_
 
 
 def test_orders_release_frees_a_held_fulfillment_and_refuses_one_that_is_not_held(with_orders, tmp_path):
-    refused = with_orders("orders", "release", "webshop:5012")
+    refused = with_orders("orders", "release-fulfillment", "webshop:5012")
     assert refused.code == 1 and "order webshop:5012: its fulfillment is not held" in refused.err
     engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
     with engine.begin() as conn:
@@ -674,7 +674,7 @@ def test_orders_release_frees_a_held_fulfillment_and_refuses_one_that_is_not_hel
             " hold_reason = 'n1 carried units canceled' WHERE external_id = '5012'"
         )
     engine.dispose()
-    assert with_orders.json("orders", "release", "webshop:5012") == {
+    assert with_orders.json("orders", "release-fulfillment", "webshop:5012") == {
         "order": "webshop:5012",
         "fulfillment_status": "not_fulfilled",
     }

@@ -53,3 +53,23 @@ def test_the_reconcile_step_releases_held_orders_and_counts_them(engine, clock):
     )
     assert report.counts.updated == 1
     assert statuses(engine)["1"] == ("pending", None)
+
+
+def test_only_orders_held_for_stock_are_released_not_those_held_for_their_payment_or_a_person(engine, clock):
+    setup_hub(engine, stock={("SKU-A", "near"): 0})
+    ingest(engine, "web", [order(str(n), line("SKU-A", 1)) for n in (1, 2, 3)], clock=clock)
+    declined, left = "cap-2-1 declined: card_declined", "canceled in the channel after bp had shipped it (ful-3)"
+    with engine.begin() as conn:
+        conn.execute(
+            orders.update()
+            .where(orders.c.external_id == "2")
+            .values(payment_status="requires_action", hold_reason=declined)
+        )
+        conn.execute(orders.update().where(orders.c.external_id == "3").values(hold_reason=left, fulfillment_hold=left))
+        stock_admin.set_stocked(conn, "SKU-A", "near", 5, clock.now())
+        assert retry_held(conn, "web", clock.now()) == 1
+    assert statuses(engine) == {
+        "1": ("pending", None),
+        "2": ("requires_action", declined),
+        "3": ("requires_action", left),
+    }

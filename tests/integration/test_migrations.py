@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import runs
 from core.intake import ingest
 from core.store import migrate
-from core.store.schema import job_run_totals, job_runs, metadata, orders
+from core.store.schema import job_run_totals, job_runs, metadata, order_lines, orders
 from tests.support import order, setup_hub
 
 
@@ -96,16 +96,22 @@ def test_run_totals_are_filled_from_the_run_history(engine):
 
 def test_a_fulfillment_waiting_on_a_person_becomes_a_fulfillment_hold(engine, clock):
     setup_hub(engine, stock={("SKU-A", "near"): 5})
-    ingest(engine, "web", [order("1"), order("2")], clock=clock)
+    ingest(engine, "web", [order("1"), order("2"), order("3")], clock=clock)
+    overshipped = "shipment bp:n1 carried units canceled after release (a ×1): open a return for them or charge them"
+    reasons = {"1": overshipped, "2": "cap-2-1 declined: card_declined", "3": None}
     migrate.downgrade(engine, "0018")
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql(
-                "UPDATE orders SET fulfillment_status = 'requires_action', hold_reason = 'n1 carried units canceled'"
-                " WHERE external_id = '1'"
-            )
+            for ext, reason in reasons.items():
+                conn.execute(
+                    orders.update()
+                    .where(orders.c.external_id == ext)
+                    .values(fulfillment_status="requires_action", hold_reason=reason)
+                )
     finally:
         migrate.upgrade(engine)
     with engine.connect() as conn:
         holds = dict(conn.execute(select(orders.c.external_id, orders.c.fulfillment_hold)).all())
-    assert holds == {"1": "n1 carried units canceled", "2": None}
+        lines = conn.execute(select(func.count()).select_from(order_lines)).scalar_one()
+    assert holds == {"1": overshipped, "2": None, "3": None}, "only the hub's own fulfillment holds"
+    assert lines == 3, "rebuilding the orders table (SQLite) keeps the rows that refer to it"

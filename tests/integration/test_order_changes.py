@@ -184,6 +184,10 @@ def test_an_edit_after_release_that_lowers_units_sent_holds_the_fulfillment(engi
     assert order["fulfillment_status"] == "requires_action"
     assert "edit-1-1 lowers a (ful-1-near-bp) already sent to the warehouse" in order["hold_reason"]
     assert done["fulfillment"].startswith("fulfillment on requires_action")
+    ship(engine, clock, provider, note("n1", ("MUG", 1), ("TEA", 1)))  # a parcel leaves while the hold stands
+    assert order_row(engine)["fulfillment_status"] == "requires_action"
+    with engine.begin() as conn:
+        assert fulfillment_holds.release(conn, "web:1", clock.now()) == FulfillmentStatus.shipped
 
 
 def test_a_shipped_order_cannot_be_edited(engine, clock, fakes):

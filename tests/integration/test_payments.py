@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import cancellations, capture_gate, fulfillment, payments
+from core import cancellations, capture_gate, fulfillment, fulfillment_holds, payments
 from core.errors import InvalidRequest
 from core.intake import ingest
 from core.outbox import OutboxRetry
@@ -229,8 +229,10 @@ GIFT_CARD = {"line_id": "gc", "sku": None, "title": "Gift card", "quantity": 1, 
         ([GIFT_CARD], MULTI, {"cap-1-1": 2500}),
         ([GIFT_CARD, {**line("MUG", 1, line_id="m"), "canceled_quantity": 1}], LAST, {"cap-1-1": 2500}),
         ([GIFT_CARD, line("MUG", 1, line_id="m")], LAST, {}),
+        ([{**line("MUG", 1, line_id="m"), "canceled_quantity": 1}], LAST, {}),
+        ([{**GIFT_CARD, "canceled_quantity": 1}], LAST, {}),
     ],
-    ids=["last", "first", "multi", "the-rest-canceled", "a-mug-to-ship"],
+    ids=["last", "first", "multi", "the-rest-canceled", "a-mug-to-ship", "all-canceled", "card-canceled"],
 )
 def test_an_order_with_nothing_to_ship_is_captured_whole_as_no_parcel_will_call_for_it(
     engine, clock, lines, policy, captured
@@ -264,6 +266,32 @@ def test_a_canceled_order_gets_its_captured_money_back_once(engine, clock):
         dispatch_all(engine, clock, provider, processor, PLACEMENT)
     assert processor.captures == {"cap-1-1": 2000} and processor.refunds == {"ref-1-1": 2000}
     assert payment(engine) == ("refunded", 2000, 2000)
+
+
+def test_a_canceled_order_whose_goods_left_all_the_same_is_refunded_only_once_a_person_released_it(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5, ("TEA", "near"): 5})
+    ingest(engine, "web", [two_lines()], clock=clock)
+    provider, processor = FakeFulfillmentProvider(too_late=True), FakePaymentProcessor()
+    dispatch_all(engine, clock, provider, processor, PLACEMENT)
+    ingest(engine, "web", [two_lines(status="canceled", minutes=5)], clock=clock)
+    with engine.begin() as conn:
+        cancellations.cancel_released(conn, clock.now())
+    cancel = cancel_handler({"bp": FakeConnector(fulfillment=provider)}, engine, clock)
+    Runner(engine, clock, holder="t").run_shared(
+        ("dispatch", ""),
+        lambda scope: dispatch(scope, {cancellations.FULFILLMENT_CANCEL: cancel}, batch=20, policy=OutboxRetry()),
+        trigger=Trigger.manual,
+        deadline=timedelta(minutes=1),
+    )
+    ingest(engine, "web", [two_lines(status="canceled", minutes=9, notes="x")], clock=clock)
+    for _ in range(2):
+        dispatch_all(engine, clock, provider, processor, PLACEMENT)
+    assert processor.captures == {"cap-1-1": 2000} and processor.refunds == {}, "the goods left: a person decides"
+    with engine.begin() as conn:
+        fulfillment_holds.release(conn, "web:1", clock.now())
+    for _ in range(2):
+        dispatch_all(engine, clock, provider, processor, PLACEMENT)
+    assert processor.refunds == {"ref-1-1": 2000}
 
 
 def test_a_canceled_order_never_captured_has_its_authorization_released(engine, clock):

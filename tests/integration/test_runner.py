@@ -180,8 +180,11 @@ def test_finished_runs_are_added_to_their_totals_as_they_finish(engine, clock):
         runs.record_outcome(
             conn, KEY, trigger=Trigger.scheduled, holder="b", now=now, end=RunEnd(RunStatus.skipped, RunCounts())
         )
-        runs.start_run(conn, KEY, trigger=Trigger.scheduled, holder="c", now=now, bookmark=None)
+        gone = runs.start_run(conn, KEY, trigger=Trigger.scheduled, holder="c", now=now, bookmark=None)
         runs.close_abandoned(conn, KEY, now + timedelta(minutes=1))
+        runs.close_abandoned(conn, KEY, now + timedelta(minutes=2))
+        late = RunEnd(RunStatus.success, RunCounts(pushed=9))  # its process finishes after all: counted once
+        runs.finish_run(conn, gone, late, now + timedelta(minutes=3))
         runs.start_run(conn, ("push-inventory", "web"), trigger=Trigger.manual, holder="d", now=now, bookmark=None)
     r, t = job_runs.c, job_run_totals.c
     with engine.connect() as conn:
@@ -203,3 +206,4 @@ def test_finished_runs_are_added_to_their_totals_as_they_finish(engine, clock):
     assert [tuple(row) for row in totals] == [tuple(row) for row in expected]
     assert [row.status for row in totals] == ["aborted", "failed", "skipped", "success"], "running runs wait"
     assert (seconds["success"], seconds["failed"], seconds["aborted"]) == (2.0, 5.0, 60.0)
+    assert [row.runs for row in totals] == [1, 1, 1, 1]

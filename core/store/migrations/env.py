@@ -13,11 +13,19 @@ config = context.config
 engine = config.attributes.get("engine") or make_engine(os.environ.get("OMSHUB_DATABASE_URL", "sqlite:///omshub.db"))
 
 with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    driver = connection.connection.driver_connection
+    if sqlite:  # a batch migration rebuilds a table; with foreign keys on, dropping the old one would cascade
+        driver.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite honours it
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=ON")

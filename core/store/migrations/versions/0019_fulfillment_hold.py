@@ -1,7 +1,7 @@
 """Orders keep a hold of their fulfillment (units that left after the channel canceled them, a change the
 provider cannot take) in a column of its own, which a channel's later version of the order does not clear; a
-person releases it (`omshub orders release ORDER`). Existing such holds are the orders whose fulfillment waits on
-requires_action with a reason while the order itself is not held.
+person releases it (`omshub orders release-fulfillment ORDER`). Existing such holds are found by the reasons the
+hub wrote for them, while the order's fulfillment still waits on requires_action.
 
 Revision ID: 0019
 Revises: 0018
@@ -27,7 +27,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("fulfillment_hold", sa.Text(), nullable=True))
     op.execute(
         "UPDATE orders SET fulfillment_hold = hold_reason WHERE fulfillment_status = 'requires_action'"
-        " AND hold_reason IS NOT NULL AND status <> 'requires_action'"
+        " AND (hold_reason LIKE 'shipment % carried units canceled after release%'"
+        " OR hold_reason LIKE '% already sent to the warehouse; the provider takes no amendment%'"
+        " OR hold_reason LIKE 'canceled in the channel after % had shipped it%')"
     )
 
 
