@@ -13,6 +13,7 @@ from api.intake import Outcome, Result, take_in
 from api.params import ChannelFilter, Limit, OrderRef, Since
 from api.schemas import (
     BatchOutcome,
+    FulfillmentReleased,
     IntakeOutcome,
     OrderBody,
     OrderDetail,
@@ -22,7 +23,7 @@ from api.schemas import (
     ReleaseOutcome,
 )
 from api.state import ApiState, State
-from core import holds, payments, queries
+from core import fulfillment_holds, holds, payments, queries
 from core.model import OrderStatus
 
 router = APIRouter(tags=["orders"], responses=READ_REFUSALS)
@@ -168,6 +169,24 @@ def release(ref: OrderRef, state: State, caller: Operator) -> ReleaseOutcome:
         hold_reason=after["hold_reason"],
         released_in_channel=released,
     )
+
+
+@router.post(
+    "/orders/{ref}/fulfillment/release",
+    response_model=FulfillmentReleased,
+    responses={
+        **OPERATOR_REFUSALS,
+        404: {"model": Problem},
+        409: {"model": Problem, "description": "The order's fulfillment is not held."},
+    },
+)
+def release_fulfillment(ref: OrderRef, state: State, caller: Operator) -> FulfillmentReleased:
+    """Release the hold on an order's fulfillment once its reason is dealt with (units that left after the channel
+    canceled them, a change the warehouse could not take), as `omshub orders release-fulfillment` does."""
+    with state.hub.engine.begin() as conn:
+        status = fulfillment_holds.release(conn, ref, state.hub.clock.now())
+        after = queries.get_order(conn, ref)
+    return FulfillmentReleased(order_id=after["id"], fulfillment_status=status.value, hold_reason=after["hold_reason"])
 
 
 def _take_in(state: ApiState, channel: str, orders: list[Any]) -> list[Outcome]:

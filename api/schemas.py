@@ -182,6 +182,12 @@ class OrderDetail(OrderSummary):
     history: list[EventOut] = Field(description="the events recorded for the order, oldest first")
 
 
+class FulfillmentReleased(_Out):
+    order_id: int
+    fulfillment_status: str = Field(description="what the order's lines say now")
+    hold_reason: str | None = Field(description="an order hold that remains (stock, payment), if any")
+
+
 class ReleaseOutcome(_Out):
     order_id: int
     released: bool

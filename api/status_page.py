@@ -76,12 +76,16 @@ def dead_letters(conn: Connection) -> Counted:
 
 
 def held_orders(conn: Connection, channels: Sequence[str]) -> Counted:
-    """Open orders of `channels` held with a reason (short of stock, a payment, a cancel too late), oldest
-    first; naming the channels lets the lookup use the (channel, status) index."""
+    """Orders of `channels` held with a reason, oldest first: open ones (short of stock, a payment) and any whose
+    fulfillment waits on a person (goods that left after a cancel, a change the warehouse could not take); naming
+    the channels lets the lookup use the (channel, status) index, the fulfillment holds have one of their own."""
     o = orders.c
-    query = select(o.id, o.channel, o.external_id, o.display_number, o.status, o.payment_status, o.hold_reason)
-    held = o.channel.in_(channels) & o.status.in_([s.value for s in OPEN]) & o.hold_reason.is_not(None)
-    return _counted(conn, query.add_columns(o.placed_at, o.updated_at).where(held).order_by(o.placed_at, o.id))
+    query = select(o.id, o.channel, o.external_id, o.display_number, o.status, o.payment_status, o.fulfillment_status)
+    open_held = o.status.in_([s.value for s in OPEN]) & o.hold_reason.is_not(None)
+    held = o.channel.in_(channels) & (open_held | o.fulfillment_hold.is_not(None))
+    reason = func.coalesce(o.hold_reason, o.fulfillment_hold).label("hold_reason")
+    listed = query.add_columns(reason, o.placed_at, o.updated_at).where(held)
+    return _counted(conn, listed.order_by(o.placed_at, o.id))
 
 
 def lowest_stock(conn: Connection) -> list[dict[str, Any]]:

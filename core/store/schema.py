@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 
@@ -101,6 +102,12 @@ orders = Table(
     UniqueConstraint("channel", "external_id"),
     Index("ix_orders_channel_status", "channel", "status"),
     Index("ix_orders_updated_at", "updated_at"),
+    Index(
+        "ix_orders_fulfillment_hold",
+        "fulfillment_hold",
+        sqlite_where=text("fulfillment_hold IS NOT NULL"),
+        postgresql_where=text("fulfillment_hold IS NOT NULL"),
+    ),
 )
 
 order_lines = Table(

@@ -36,6 +36,7 @@ ENDPOINTS = {
     ("POST", "/orders"): "operator",
     ("POST", "/orders/batch"): "operator",
     ("POST", "/orders/{ref}/release"): "operator",
+    ("POST", "/orders/{ref}/fulfillment/release"): "operator",
     ("POST", "/jobs/{job}/runs"): "operator",
     ("POST", "/dead-letters/{letter_id}/replay"): "operator",
     ("POST", "/dead-letters/replay"): "operator",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from core import runs, stock_admin
+from core import fulfillment_holds, runs, stock_admin
 from tests.api.conftest import READER, canonical, dead_letter, item, settle
 from tests.fakes import FakeConnector, FakeOrderSource
 
@@ -110,6 +110,18 @@ def test_a_held_order_is_released_once_stock_has_arrived(api, hub):
         "released_in_channel": 1,
     }
     assert api.get("/inventory/levels", params={"sku": "MUG"}).json()[0]["reserved"] == 3
+
+
+def test_a_held_fulfillment_is_released_by_an_operator(api, hub):
+    api.post("/orders", params={"channel": "webshop"}, json=canonical("1001"))
+    refused = api.post("/orders/webshop:1001/fulfillment/release")
+    assert refused.status_code == 409 and "its fulfillment is not held" in refused.json()["detail"]
+    with hub.engine.begin() as conn:
+        fulfillment_holds.hold(conn, 1, "shipment n1 carried units canceled after release", hub.clock.now())
+    assert api.get("/orders/webshop:1001").json()["fulfillment_hold"].startswith("shipment n1")
+    assert api.post("/orders/webshop:1001/fulfillment/release", headers=READER).status_code == 403
+    answer = api.post("/orders/webshop:1001/fulfillment/release").json()
+    assert answer == {"order_id": 1, "fulfillment_status": "not_fulfilled", "hold_reason": None}
 
 
 def test_releasing_an_order_that_is_not_held_is_refused(api):

@@ -14,10 +14,11 @@ from api.app import create_app
 from api.status_page import ago, span
 from cli.context import Hub, load_config_into_store
 from config.settings import Config
-from core import outbox, stock_admin
+from core import fulfillment_holds, outbox, stock_admin
 from core.errors import FatalError
 from core.outbox import OutboxRetry
 from core.runs import RunCounts, RunEnd, RunStatus, Trigger, record_outcome
+from core.store.schema import orders
 from tests.api.conftest import OPERATOR, READ_TOKEN, READER, SETTINGS, canonical, dead_letter, item, settle
 from tests.api.test_auth_health_metrics import metric
 from tests.api.test_operations import with_shop
@@ -142,6 +143,15 @@ def test_a_quiet_hub_says_all_is_well_and_shows_each_empty_section(api):
     assert rows(section(page, "stock")) == ["MUG berlin 2 2 0 0", "TEE berlin 5 5 0 0"]
 
 
+def test_a_held_fulfillment_is_on_the_page_whatever_the_orders_status(api, hub):
+    api.post("/orders", params={"channel": "webshop"}, json=canonical("1001", item("TEE", 1)))
+    with hub.engine.begin() as conn:
+        fulfillment_holds.hold(conn, 1, "canceled in the channel after bp had shipped it", hub.clock.now())
+        conn.execute(orders.update().values(status="canceled"))
+    [row] = rows(section(api.get("/", headers=READER).text, "on-hold"))
+    assert "webshop canceled not paid requires action canceled in the channel after bp had shipped it" in row
+
+
 def test_a_hub_without_channels_or_stock_says_so(engine, clock):
     bare = Hub(config=Config.model_validate({"api": SETTINGS["api"]}), engine=engine, clock=clock)
     with TestClient(create_app(bare), headers=READER) as client:
@@ -177,8 +187,8 @@ def test_each_section_shows_what_runs_intake_and_dispatch_recorded(shop, shop_hu
         f"{letter} shipment.created order 1 1 13:00 10 min ago 503 Service Unavailable from shop.example"
     ]
     assert rows(section(page, "on-hold")) == [
-        "#1001 id 1 webshop requires action not paid insufficient stock: MUG (line MUG): wanted 3, available 2"
-        " 09:00 4 h 10 min ago 13:00 10 min ago"
+        "#1001 id 1 webshop requires action not paid not fulfilled insufficient stock: MUG (line MUG): wanted 3,"
+        " available 2 09:00 4 h 10 min ago 13:00 10 min ago"
     ]
     assert rows(section(page, "stock")) == ["TEE berlin 0 5 5 0", "MUG berlin 2 2 0 0"]
 
