@@ -18,7 +18,7 @@ from core.stock_admin import check
 from core.store.schema import fulfillment_requests, order_lines, orders
 from jobs.dispatch import dispatch
 from jobs.fulfillment import pull_shipments, request_handler
-from jobs.runner import Runner
+from jobs.runner import Runner, RunReport
 from tests.fakes import FakeConnector, FakeFulfillmentProvider
 from tests.support import levels, line, order, setup_hub
 
@@ -55,6 +55,19 @@ def release_and_send(engine, clock, provider: FakeFulfillmentProvider):
         "dispatch",
         lambda scope: dispatch(scope, handlers, batch=10, policy=OutboxRetry(base_delay=timedelta(seconds=5))),
     )
+
+
+def take_notes(engine, clock, provider: FakeFulfillmentProvider, *notes: ProviderShipment) -> RunReport:
+    """A pull-shipments run of provider bp that finds `notes` (all it has shipped so far)."""
+    provider.shipped = list(notes)
+    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
+    return Runner(engine, clock, holder="t").run(
+        ("pull-shipments", "bp"), work, trigger=Trigger.manual, deadline=timedelta(minutes=1)
+    )
+
+
+def note(ref: str, *lines: tuple[str, int], tracking: tuple[Tracking, ...] = ()) -> ProviderShipment:
+    return ProviderShipment(ref, "ful-1-near-bp", "near", lines, tracking)
 
 
 def test_a_paid_fully_reserved_order_is_released_once_per_location_and_provider(engine, clock):
@@ -107,16 +120,10 @@ def test_a_split_shipment_deducts_stock_once_per_note_and_moves_the_order_to_shi
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"), line("TEA", 1, line_id="b"))], clock=clock)
     provider = FakeFulfillmentProvider()
     release_and_send(engine, clock, provider)
-    provider.shipped = [ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 1),), (Tracking("JJD1", "DHL"),))]
-    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
-    Runner(engine, clock, holder="t").run(
-        ("pull-shipments", "bp"), work, trigger=Trigger.manual, deadline=timedelta(minutes=1)
-    )
+    first = note("note-1", ("MUG", 1), tracking=(Tracking("JJD1", "DHL"),))
+    take_notes(engine, clock, provider, first)
     assert levels(engine) == {("MUG", "near"): (4, 1), ("TEA", "near"): (5, 1)}
-    provider.shipped.append(ProviderShipment("note-2", "ful-1-near-bp", "near", (("MUG", 1), ("TEA", 1))))
-    report = Runner(engine, clock, holder="t").run(
-        ("pull-shipments", "bp"), work, trigger=Trigger.manual, deadline=timedelta(minutes=1)
-    )
+    report = take_notes(engine, clock, provider, first, note("note-2", ("MUG", 1), ("TEA", 1)))
     assert (report.counts.created, report.counts.unchanged) == (1, 1), "note-1 seen again is taken in once"
     assert levels(engine) == {("MUG", "near"): (3, 0), ("TEA", "near"): (4, 0)}
     with engine.connect() as conn:
@@ -135,12 +142,7 @@ def test_two_lines_of_one_sku_shipped_over_two_notes_count_what_the_first_note_t
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"), line("MUG", 1, line_id="b"))], clock=clock)
     provider = FakeFulfillmentProvider()
     release_and_send(engine, clock, provider)
-    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
-    provider.shipped = [
-        ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 1),)),
-        ProviderShipment("note-2", "ful-1-near-bp", "near", (("MUG", 2),)),
-    ]
-    report = run(engine, clock, "pull-shipments", work)
+    report = take_notes(engine, clock, provider, note("note-1", ("MUG", 1)), note("note-2", ("MUG", 2)))
     assert report.status.value == "success", report.error_message
     assert levels(engine) == {("MUG", "near"): (2, 0)}
     with engine.connect() as conn:
@@ -155,12 +157,7 @@ def test_a_note_carrying_more_than_the_order_has_left_records_what_fits_and_the_
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"))], clock=clock)
     provider = FakeFulfillmentProvider()
     release_and_send(engine, clock, provider)
-    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
-    provider.shipped = [
-        ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 3),)),
-        ProviderShipment("note-2", "ful-1-near-bp", "near", (("MUG", 1),)),
-    ]
-    report = run(engine, clock, "pull-shipments", work)
+    report = take_notes(engine, clock, provider, note("note-1", ("MUG", 3)), note("note-2", ("MUG", 1)))
     assert report.status.value == "success", report.error_message
     with engine.connect() as conn:
         assert dict(conn.execute(select(order_lines.c.line_key, order_lines.c.shipped_quantity)).all()) == {"a": 2}
@@ -174,13 +171,7 @@ def test_the_channels_next_version_does_not_undo_what_the_provider_shipped(engin
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a"))], clock=clock)
     provider = FakeFulfillmentProvider()
     release_and_send(engine, clock, provider)
-    provider.shipped = [ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", units),))]
-    Runner(engine, clock, holder="t").run(
-        ("pull-shipments", "bp"),
-        lambda s: pull_shipments(s, "bp", provider),
-        trigger=Trigger.manual,
-        deadline=timedelta(minutes=1),
-    )
+    take_notes(engine, clock, provider, note("note-1", ("MUG", units)))
     for minutes, said in ((5, "not_fulfilled"), (6, "fulfilled")):  # before and after it heard of the shipment
         newer = paid("1", line("MUG", 2, line_id="a"), minutes=minutes, notes="gift", fulfillment_status=said)
         ingest(engine, "web", [newer], clock=clock)
@@ -197,11 +188,7 @@ def test_units_the_channel_reported_fulfilled_first_are_not_deducted_again_by_th
     release_and_send(engine, clock, provider)
     ingest(engine, "web", [paid("1", line("MUG", 2, line_id="a", fulfilled_quantity=2), minutes=5)], clock=clock)
     assert levels(engine) == {("MUG", "near"): (3, 0)}
-    provider.shipped = [ProviderShipment("note-1", "ful-1-near-bp", "near", (("MUG", 2),))]
-    work = lambda scope: pull_shipments(scope, "bp", provider)  # noqa: E731
-    Runner(engine, clock, holder="t").run(
-        ("pull-shipments", "bp"), work, trigger=Trigger.manual, deadline=timedelta(minutes=1)
-    )
+    take_notes(engine, clock, provider, note("note-1", ("MUG", 2)))
     assert levels(engine) == {("MUG", "near"): (3, 0)}
     with engine.connect() as conn:
         assert check(conn) == []
