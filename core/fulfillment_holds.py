@@ -4,7 +4,8 @@ the channel canceled them; a change that lowers units a provider holds and canno
 The order's fulfillment waits on `requires_action` with the reason (`fulfillment_hold`; a second hold adds its
 reason; shown as the order's hold reason while it has no other). A channel's later version of the order, a parcel
 or a return keep the hold; the person who dealt with it releases it (`omshub orders release-fulfillment`), and the
-fulfillment status is read again from the order's lines. Both take the channel's intake lock.
+fulfillment status is read again from the order's lines (under the channel's intake lock, so no intake running
+alongside writes back a version it read before).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from core.store.schema import orders
 
 
 def hold(conn: Connection, order_id: int, reason: str, now: datetime) -> None:
+    """Hold the order's fulfillment for `reason`, in the caller's transaction."""
     o = orders.c
     reasons = func.coalesce(o.fulfillment_hold + "; " + reason, reason)
     shown = or_(o.hold_reason.is_(None), o.hold_reason == o.fulfillment_hold)  # else an order hold (stock, payment)
@@ -42,8 +44,8 @@ def release(conn: Connection, ref: str, now: datetime) -> FulfillmentStatus:
     """Release the hold on the fulfillment of order `ref` (hub id or CHANNEL:EXTERNAL_ID); returns the status its
     lines give it now."""
     order = queries.get_order(conn, ref)
-    lock_channel(conn, order["channel"])  # no intake of the channel holds a version read before the release
-    order = queries.get_order(conn, ref)
+    lock_channel(conn, order["channel"])
+    order = queries.get_order(conn, ref)  # as it is now that no intake of its channel runs
     if order["fulfillment_hold"] is None:
         raise InvalidRequest(f"order {ref}: its fulfillment is not held (it is {order['fulfillment_status']})")
     status = status_of(order["lines"])
