@@ -162,7 +162,7 @@ def capture_on_placement(
     nothing_ships = and_(
         exists(select(ol.id).where(left, ~ol.holds_stock)),
         ~exists(select(ol.id).where(left, ol.holds_stock)),
-        orders.c.status == OrderStatus.pending.value,
+        orders.c.status.in_([OrderStatus.pending.value, OrderStatus.completed.value]),  # not held, canceled, draft
         orders.c.hold_reason.is_(None),
         orders.c.fulfillment_hold.is_(None),
     )

@@ -231,14 +231,16 @@ GIFT_CARD = {"line_id": "gc", "sku": None, "title": "Gift card", "quantity": 1, 
         ([GIFT_CARD, line("MUG", 1, line_id="m")], LAST, {}),
         ([{**line("MUG", 1, line_id="m"), "canceled_quantity": 1}], LAST, {}),
         ([{**GIFT_CARD, "canceled_quantity": 1}], LAST, {}),
+        ([{**GIFT_CARD, "fulfilled_quantity": 1}], LAST, {"cap-1-1": 2500}),
     ],
-    ids=["last", "first", "multi", "the-rest-canceled", "a-mug-to-ship", "all-canceled", "card-canceled"],
+    ids=["last", "first", "multi", "the-rest-canceled", "a-mug-to-ship", "all-canceled", "card-canceled", "closed"],
 )
 def test_an_order_with_nothing_to_ship_is_captured_whole_as_no_parcel_will_call_for_it(
     engine, clock, lines, policy, captured
 ):
     setup_hub(engine, stock={("MUG", "near"): 5})
-    ingest(engine, "web", [authorized("1", *lines)], clock=clock)
+    closed = {"status": "completed"} if any(ln.get("fulfilled_quantity") for ln in lines) else {}
+    ingest(engine, "web", [authorized("1", *lines, **closed)], clock=clock)
     provider, processor = FakeFulfillmentProvider(), FakePaymentProcessor()
     for _ in range(3):
         dispatch_all(engine, clock, provider, processor, policy)
