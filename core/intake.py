@@ -36,7 +36,7 @@ from core.clock import Clock
 from core.errors import InsufficientStock, InvalidRequest
 from core.inventory import StockBook
 from core.kits import Kits
-from core.model import CanonicalOrder, ChannelReturn, FulfillmentStatus
+from core.model import CanonicalOrder, ChannelReturn, FulfillmentStatus, PaymentStatus
 from core.order_events import order_events
 from core.order_store import KnownOrder, StoredOrder
 from core.quarantine import Rejected
@@ -246,6 +246,8 @@ def _apply(
         row = order_store.order_row(a.order, a.totals, channel=rules.policy.name, hold_reason=hold)
         if stands:
             row["payment_status"] = before.row["payment_status"]
+        elif before.row["captured_total"] or before.row["refunded_total"]:  # the processor's word, as the hub heard it
+            row["payment_status"] = _further(before.row["payment_status"], row["payment_status"])
         if row["channel_status"] is None:  # a version that does not state it (a change the hub made) keeps it
             row["channel_status"] = before.row["channel_status"]
         new_lines = order_store.line_rows(oid, a.priced, outcome.lines, non_stock=rules.policy.non_stock)
@@ -320,6 +322,28 @@ def _keep_shipped(rows: list[dict[str, Any]], old_lines: Mapping[str, Mapping[st
                 row[name] = max(row[name], old["hub_fulfilled_quantity"])
         row["returned_quantity"] = max(row["returned_quantity"], old["returned_quantity"])
     return rows
+
+
+_PAYMENT_PROGRESS = {
+    status.value: step
+    for step, status in enumerate(
+        (
+            PaymentStatus.authorized,
+            PaymentStatus.partially_captured,
+            PaymentStatus.captured,
+            PaymentStatus.partially_refunded,
+            PaymentStatus.refunded,
+        )
+    )
+}
+
+
+def _further(hub: str, channel: str) -> str:
+    """Of the hub's payment status (recorded from the processor) and the channel's, the one further along; the
+    channel's when either is off that path (canceled, requires_action, …)."""
+    if hub not in _PAYMENT_PROGRESS or channel not in _PAYMENT_PROGRESS:
+        return channel
+    return max(hub, channel, key=_PAYMENT_PROGRESS.__getitem__)
 
 
 def _hub_shipped(old_lines: Mapping[str, Mapping[str, Any]]) -> bool:

@@ -248,6 +248,19 @@ def test_an_order_with_nothing_to_ship_is_captured_whole_as_no_parcel_will_call_
     assert payment(engine)[0] == ("captured" if captured else "authorized")
 
 
+def test_the_channels_next_version_does_not_take_back_what_the_processor_said(engine, clock):
+    setup_hub(engine, stock={("MUG", "near"): 5, ("TEA", "near"): 5})
+    ingest(engine, "web", [two_lines()], clock=clock)
+    provider, processor = FakeFulfillmentProvider(), FakePaymentProcessor()
+    dispatch_all(engine, clock, provider, processor, PLACEMENT)
+    dispatch_all(engine, clock, provider, processor, PLACEMENT)
+    assert payment(engine) == ("captured", 2000, 0)
+    ingest(engine, "web", [two_lines(minutes=5, notes="gift wrap")], clock=clock)  # the shop still says authorized
+    assert payment(engine) == ("captured", 2000, 0)
+    ingest(engine, "web", [two_lines(minutes=9, payment_status="refunded")], clock=clock)  # refunded in the shop
+    assert payment(engine)[0] == "refunded"
+
+
 def test_a_canceled_order_gets_its_captured_money_back_once(engine, clock):
     setup_hub(engine, stock={("MUG", "near"): 5, ("TEA", "near"): 5})
     ingest(engine, "web", [two_lines()], clock=clock)
