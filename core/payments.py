@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select, update
 
-from core import outbox, queries
+from core import outbox, queries, shipments
 from core.errors import InvalidRequest
 from core.fulfillment import RequestStatus
 from core.model import FulfillmentStatus, OrderStatus, PaymentStatus
@@ -486,11 +486,9 @@ def _shipped_value(conn: Connection, order: Mapping[str, Any]) -> int:
 def _all_shipped(conn: Connection, order: Mapping[str, Any]) -> bool:
     """Every unit that holds stock has shipped (as the order's status says, or its lines, which a channel's later
     version of the order never lowers)."""
-    return order["fulfillment_status"] in _SHIPPED or all(
-        int(ln["shipped_quantity"]) >= int(ln["quantity"]) - int(ln["canceled_quantity"])
-        for ln in _lines(conn, int(order["id"]))
-        if ln["holds_stock"]
-    )
+    if order["fulfillment_status"] in _SHIPPED:
+        return True
+    return shipments.shipping_status(_lines(conn, int(order["id"]))) is FulfillmentStatus.shipped
 
 
 def _lines(conn: Connection, order_id: int) -> list[dict[str, Any]]:
